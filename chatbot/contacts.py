@@ -1,0 +1,278 @@
+"""Contact details in candidate text: extraction, platform notices, validation and masking. Pure Python.
+
+Everything is matched on a half-width copy of the text (same length as the original), so full-width
+digits and letters are understood and masking can rewrite spans of the original text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from chatbot.text import halfwidth
+from chatbot.types import Contacts
+
+# One optional separator between digits: candidates space or dash numbers out, often to slip past
+# platform filters that hide phone numbers ("138 0013 8000", "1 3 8 0 0 1 3 8 0 0 0").
+_SEP = r"(?:[^\S\n]{1,2}|[-.])"
+_CN_PREFIX = rf"(?:(?:(?:\+|00)[^\S\n]?86|\(\+?86\)|86){_SEP}?)"
+_CN_MOBILE = re.compile(rf"(?<![\d+]){_CN_PREFIX}?(1{_SEP}?[3-9](?:{_SEP}?\d){{9}})(?!\d)")
+# Loose on purpose; the digit count (8..15) is checked afterwards.
+_INTL = re.compile(r"(?<![A-Za-z0-9+])\+(?:[\d()]|[^\S\n]|[-.]){7,28}")
+_CN_DIGITS = re.compile(r"1[3-9]\d{9}")
+_EMAIL = re.compile(
+    r"(?<![A-Za-z0-9._%+\-])[A-Za-z0-9][A-Za-z0-9._%+\-]*@"
+    r"[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?)*"
+    r"\.[A-Za-z]{2,24}(?![A-Za-z0-9\-])"
+)
+_WECHAT_ID = r"[A-Za-z][A-Za-z0-9_\-]{5,19}"
+_WECHAT_FULL = re.compile(rf"{_WECHAT_ID}")
+# ASCII keywords must stand alone: "wxid_abc123" is an id, not the keyword "wx" followed by "id_abc123".
+_WX_KEYWORD = (
+    r"(?:微信|v信|威信|薇信|徽信|加我"
+    r"|(?<![A-Za-z0-9])(?:weixin|wechat|wx|vx)(?![A-Za-z0-9_\-]))"
+)
+_FILL = r"(?:[^\S\n]|[:=,])"
+_WX_PREFIX = re.compile(
+    rf"(?:{_WX_KEYWORD}(?:号码?|id|账号)?{_FILL}*(?:就是|是|为)?{_FILL}*)+",
+    re.IGNORECASE,
+)
+_WX_ID_AFTER = re.compile(rf"{_WECHAT_ID}(?![A-Za-z0-9_\-@])")
+# Letters-only words a candidate may write after a keyword that are not ids ("wechat please").
+_NOT_IDS = frozenset(
+    "please thanks thank hello number account wechat weixin later tomorrow contact sorry okay "
+    "available whatsapp search friend phone mobile".split()
+)
+# "微信同手机号", "微信就是手机号", "手机微信同号": the WeChat id is the phone number.
+_WECHAT_IS_PHONE = re.compile(
+    r"(?:微信|wx|vx|v信)号?[^\S\n]*(?:也|就)?(?:是|同)[^\S\n]*(?:手机|电话)"
+    r"|(?:微信|wx|vx|v信)号?[^\S\n]*(?:和|跟|与)(?:手机|电话)号?码?(?:同号|一样|相同|一致)"
+    r"|(?:手机|电话)号?码?[^\S\n]*(?:也|就)?(?:是|同)[^\S\n]*微信"
+    r"|(?:微信|手机|电话)(?:和|跟|与|、|/)?(?:手机|电话|微信)号?码?同号"
+    r"|微信同号",
+    re.IGNORECASE,
+)
+
+NOTICE_WECHAT_PATTERNS: tuple[str, ...] = (
+    r"(?<!不)同意了?(?:您|你)?的?(?:与您|和您|跟您|与你|和你)?(?:交换|互换)?微信",
+    r"已(?:经)?(?:与对方|和对方|与您|和您|互相)?(?:交换|互换)了?微信",
+    r"微信(?:号)?(?:已)?(?:交换|互换)成功",
+    r"(?:交换|互换)微信成功",
+    r"对方的?微信(?:号)?[:是为]",
+    r"(?:已|成功)添加(?:对方)?(?:为)?微信好友",
+)
+NOTICE_PHONE_PATTERNS: tuple[str, ...] = (
+    r"(?<!不)同意了?(?:您|你)?的?(?:与您|和您|跟您|与你|和你)?(?:交换|互换)?(?:电话|手机|联系方式)",
+    r"已(?:经)?(?:与对方|和对方|与您|和您|互相)?(?:交换|互换)了?(?:电话|手机|联系方式)",
+    r"(?:电话|手机号?|联系方式)(?:已)?(?:交换|互换)成功",
+    r"(?:交换|互换)(?:电话|手机号?|联系方式)成功",
+    r"对方的?(?:手机|电话)(?:号码?)?[:是为]",
+)
+NOTICE_CV_PATTERNS: tuple[str, ...] = (
+    r"(?:发送|发来|投递|上传)了?(?:一份|他的|她的|自己的|我的)?(?:附件|在线|个人)?简历(?!请求|的请求)",
+    r"(?:附件)?简历已(?:经)?(?:发送|投递|送达|接收|上传)",
+    r"(?:收到|接收)了?(?:一份|对方的?|新的)?(?:附件)?简历",
+    r"(?<!不)同意(?:了)?(?:您的)?(?:发送|查看)?(?:附件)?简历(?:请求)?",
+    r"简历(?:发送|投递)成功",
+)
+_NOTICE_WECHAT = re.compile("|".join(NOTICE_WECHAT_PATTERNS), re.IGNORECASE)
+_NOTICE_PHONE = re.compile("|".join(NOTICE_PHONE_PATTERNS))
+_NOTICE_CV = re.compile("|".join(NOTICE_CV_PATTERNS))
+# A question or a request mentioning a CV or an exchange is the candidate talking, not a notice.
+_NOT_A_NOTICE = re.compile(r"[吗么嘛?]|^请|能不能|可以吗|怎么")
+
+
+@dataclass
+class _Hit:
+    kind: str  # phone | wechat | email
+    start: int
+    end: int
+    value: str
+
+
+def _digits(text: str) -> str:
+    return "".join(ch for ch in text if "0" <= ch <= "9")
+
+
+def _overlaps(hits: list[_Hit], start: int, end: int) -> bool:
+    return any(hit.start < end and start < hit.end for hit in hits)
+
+
+def _intl_hit(match: re.Match[str]) -> _Hit | None:
+    raw = match.group(0)
+    trimmed = raw.rstrip(" \t-.(")
+    digits = _digits(trimmed)
+    if not 8 <= len(digits) <= 15:
+        return None
+    return _Hit("phone", match.start(), match.start() + len(trimmed), "+" + digits)
+
+
+def _scan(text: str) -> list[_Hit]:
+    """Every contact detail in `text` with its span, in the order the caller should trust them."""
+    half = halfwidth(text)
+    hits: list[_Hit] = []
+    for match in _EMAIL.finditer(half):
+        hits.append(_Hit("email", match.start(), match.end(), match.group(0)))
+    # The value right after a WeChat keyword: an id, or a phone number that is also the WeChat id.
+    for prefix in _WX_PREFIX.finditer(half):
+        at = prefix.end()
+        phone = _CN_MOBILE.match(half, at)
+        if phone and not _overlaps(hits, phone.start(), phone.end()):
+            number = _digits(phone.group(1))
+            hits.append(_Hit("phone", phone.start(), phone.end(), number))
+            hits.append(_Hit("wechat", phone.start(), phone.end(), number))
+            continue
+        ident = _WX_ID_AFTER.match(half, at)
+        if ident and not _overlaps(hits, ident.start(), ident.end()):
+            value = ident.group(0)
+            if value.isalpha() and value.lower() in _NOT_IDS:
+                continue
+            hits.append(_Hit("wechat", ident.start(), ident.end(), value))
+    for match in _CN_MOBILE.finditer(half):
+        if not _overlaps(hits, match.start(), match.end()):
+            hits.append(_Hit("phone", match.start(), match.end(), _digits(match.group(1))))
+    for match in _INTL.finditer(half):
+        hit = _intl_hit(match)
+        if hit and not _overlaps(hits, hit.start, hit.end):
+            hits.append(hit)
+    # A bubble that is nothing but an id-looking token is a WeChat id; plain words ("hello") are not,
+    # so the token needs a digit, "_" or "-".
+    offset = 0
+    for line in half.split("\n"):
+        token = line.strip().rstrip("。.!！")
+        if (
+            _WECHAT_FULL.fullmatch(token)
+            and any(ch in "0123456789_-" for ch in token)
+            and not _overlaps(hits, offset, offset + len(line))
+        ):
+            start = offset + line.index(token)
+            hits.append(_Hit("wechat", start, start + len(token), token))
+        offset += len(line) + 1
+    return hits
+
+
+def extract_contacts(text: str) -> Contacts:
+    """Phone (11-digit CN mobile or "+<digits>"), WeChat id and e-mail written in `text`; the first
+    of each kind wins. Notices are not looked at here (see `detect_notice`)."""
+    if not text:
+        return Contacts()
+    hits = _scan(text)
+    found = {kind: "" for kind in ("phone", "wechat", "email")}
+    for hit in sorted(hits, key=lambda h: h.start):
+        if not found[hit.kind]:
+            found[hit.kind] = hit.value
+    if not found["wechat"] and found["phone"] and _WECHAT_IS_PHONE.search(halfwidth(text)):
+        cn = normalise_phone(found["phone"])
+        if len(cn) == 11:
+            found["wechat"] = cn
+    return Contacts(phone=found["phone"], wechat=found["wechat"], email=found["email"])
+
+
+def detect_notice(text: str) -> Contacts:
+    """Flags from platform system notices (exchange accepted, CV sent), plus any id or number the
+    notice carries. Meant for `system` lines; questions and requests never count as notices."""
+    if not text:
+        return Contacts()
+    half = halfwidth(text)
+    wechat = phone = cv = False
+    for line in half.split("\n"):
+        line = line.strip()
+        if not line or _NOT_A_NOTICE.search(line):
+            continue
+        wechat = wechat or bool(_NOTICE_WECHAT.search(line))
+        phone = phone or bool(_NOTICE_PHONE.search(line))
+        cv = cv or bool(_NOTICE_CV.search(line))
+    found = extract_contacts(text)
+    found.wechat_exchanged = wechat
+    found.phone_exchanged = phone
+    found.cv_received = cv
+    return found
+
+
+def normalise_phone(value: str) -> str:
+    """ "13800138000" for a CN mobile (any separators, +86/0086/86 prefix, full-width digits),
+    "+<8..15 digits>" for an international number (+ or 00 prefix); "" when it is neither."""
+    text = halfwidth(value or "").strip()
+    if not text or not re.fullmatch(r"[\d\s\-.()+]+", text) or text.count("+") > 1:
+        return ""
+    plus = text.lstrip("(").startswith("+")
+    if "+" in text and not plus:
+        return ""
+    digits = _digits(text)
+    if not plus and digits.startswith("00"):
+        digits = digits[2:]
+        plus = True
+    if len(digits) == 13 and digits.startswith("86") and _CN_DIGITS.fullmatch(digits[2:]):
+        return digits[2:]
+    if not plus and _CN_DIGITS.fullmatch(digits):
+        return digits
+    if plus and 8 <= len(digits) <= 15 and digits[0] != "0":
+        return "+" + digits
+    return ""
+
+
+def is_valid_phone(value: str) -> bool:
+    return bool(normalise_phone(value))
+
+
+def is_valid_wechat(value: str) -> bool:
+    """6-20 letters, digits, "_" or "-" starting with a letter; a phone number is also accepted,
+    since WeChat finds people by phone number."""
+    text = (value or "").strip()
+    return bool(_WECHAT_FULL.fullmatch(text)) or is_valid_phone(text)
+
+
+def is_valid_email(value: str) -> bool:
+    text = (value or "").strip()
+    return len(text) <= 254 and bool(_EMAIL.fullmatch(text))
+
+
+def mask_phone(value: str) -> str:
+    """First 3 and last 4 characters of the normalised number: "138****8000", "+44****0958"."""
+    text = normalise_phone(value) or (value or "").strip()
+    if not text:
+        return ""
+    if len(text) < 8:
+        return "****"
+    return f"{text[:3]}****{text[-4:]}"
+
+
+def mask_wechat(value: str) -> str:
+    text = (value or "").strip()
+    if not text:
+        return ""
+    if is_valid_phone(text):
+        return mask_phone(text)
+    return f"{text[:2]}****" if len(text) > 2 else "****"
+
+
+def mask_email(value: str) -> str:
+    text = (value or "").strip()
+    if not text:
+        return ""
+    local, at, domain = text.partition("@")
+    if not at:
+        return mask_wechat(text)
+    return f"{local[:2] if len(local) > 2 else local[:1]}****@{domain}"
+
+
+_MASKERS = {"phone": mask_phone, "wechat": mask_wechat, "email": mask_email}
+
+
+def mask_text(text: str) -> str:
+    """`text` with every phone number, WeChat id and e-mail masked, the rest untouched. Used before a
+    transcript leaves the server (LLM, external engine)."""
+    if not text:
+        return text or ""
+    spans: list[_Hit] = []
+    for hit in sorted(_scan(text), key=lambda h: (h.start, h.kind != "phone")):
+        if not _overlaps(spans, hit.start, hit.end):
+            spans.append(hit)
+    out = []
+    last = 0
+    for hit in spans:
+        out.append(text[last : hit.start])
+        out.append(_MASKERS[hit.kind](hit.value))
+        last = hit.end
+    out.append(text[last:])
+    return "".join(out)

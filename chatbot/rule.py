@@ -1,0 +1,296 @@
+"""The built-in rule engine (CONTRACT section 5, robotApi "rule"): deterministic, offline, scripted from
+the job's FAQ and contact-ask lines. Also the fallback answer whenever another engine fails.
+
+Decision order for the candidate's newest lines: contact given → refusal → abuse → asks for a human →
+"are you a robot" → FAQ topics → other questions (held for a recruiter) → anything else (ask for contact
+while asks remain).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from chatbot.contacts import detect_notice, extract_contacts
+from chatbot.types import (
+    FINISH,
+    NEED_CONTACT,
+    NEED_ENSURE,
+    NORMAL_CHAT,
+    ChatContext,
+    Contacts,
+    EngineReply,
+    JobScript,
+)
+
+DEFAULT_CLOSING = "好的，已收到，HR 会尽快联系您，感谢！"
+DEFAULT_CONTACT_ASK = "方便留个微信或电话吗？我把详细资料发您。"
+REFUSE_REPLY = "好的，打扰了，祝您工作顺利！"
+ABUSE_REPLY = "抱歉给您带来不好的体验，我请负责的同事来跟进。"
+HUMAN_REPLY = "好的，我请负责的同事稍后联系您。"
+ROBOT_REPLY = "我是这个岗位的招聘助理，有问题都可以问我哦～"
+HOLD_REPLY = "这个问题我确认一下，稍后回复您。"
+PARTIAL_HOLD_REPLY = "其他问题我确认一下，稍后回复您。"
+CHAT_REPLY = "有什么想了解的都可以问我哦～"
+DECLINE_CONTACT_REPLY = "没关系，您有任何问题都可以随时问我～"
+
+JD_SNIPPET_CHARS = 120
+FAQ_TOPICS = ("salary", "location", "hours", "benefits", "company", "jd")
+
+_END = r"[,.;!~。…\s]*$"  # what may trail a clause-final word
+
+# Clauses keep their trailing punctuation: "?" is how a question is recognised.
+_CLAUSE = re.compile(r"[^,;!?~\n。…]+[,;!?~。…]*")
+_QUESTION = re.compile(
+    r"\?|吗|嘛|(?<![那这])么|什么|怎么|怎样|如何|多少|几(?!乎)|哪|啥|是否|有没有|能不能|可不可以|会不会"
+    r"|是不是|要不要|行不行|多久|多大"
+)
+# "薪资呢" asks; "我在上班呢" / "忙着呢" only says something.
+_NE_QUESTION = re.compile(r"呢")
+_NE_STATEMENT = re.compile(r"在[^?]*呢|着呢")
+# Greetings shaped like questions ("在吗") want no answer from a recruiter.
+_GREETING = re.compile(
+    r"^(?:你好|您好|hi|hello|hey|哈喽|嗨|在吗|在么|在嘛|在不在|有人吗|嗯+|哦+|噢|好的?|ok|可以|行)+"
+    r"[啊呀呢哈的~!?,.。 ]*$"
+)
+# Acknowledgements shaped like questions ("是吗", "可以吗") are small talk on their own, but follow a
+# statement they ask about it ("我35岁了，可以吗？").
+_ACK_QUESTION = re.compile(r"^(?:是吗|真的吗|好吗|可以吗|行吗|对吗|是嘛|然后呢)+[啊呀呢哈的~!?,.。 ]*$")
+# "不合适的话也没关系": a condition, not a refusal.
+_CONDITIONAL = re.compile(r"的话|如果|要是|假如|万一|没关系|无所谓")
+_REFUSAL = re.compile(
+    r"不(?:太|是很|怎么)?考虑(?!别|其他|其它|换|一下)"
+    r"|(?:不|没)(?:太|是很|怎么)?感兴趣|没(?:有|啥|什么)?兴趣"
+    rf"|不需要(?:了|谢谢|哈)?{_END}|不用了|不用(?:谢谢)?{_END}|^算了|算了{_END}"
+    r"|(?:已经|已|刚)(?:找到|有了?)(?:新)?(?:工作|单位|offer|下家)|找到工作了|有工作了"
+    r"|已(?:经)?入职|入职了|已经(?:在)?上班了"
+    r"|不(?:太|是很)?合适"
+    r"|(?:别|不要|勿)再?(?:发|联系|打扰|骚扰|找我)|免打扰"
+    r"|不(?:找|换)工作|不想(?:换|找|去|做|干|考虑)|没(?:有)?(?:这个)?(?:打算|想法|意向|需求)"
+    rf"|^不了|(?<![受少免])不了{_END}|不去了|不做了|不干了|不来了|^不去{_END}"
+    r"|no thanks|no,? thank you|not interested|do ?n[o']t contact|stop messaging|unsubscribe|not looking"
+)
+_ABUSE = re.compile(
+    r"骗子|骗人|傻逼|傻b|煞笔|(?<![a-z])sb(?![a-z])|滚(?!动|筒|烫|轮)|垃圾(?!分类|处理|回收|清运)|神经病"
+    r"|有病(?!假)|去死|他妈|妈的|操你|草你|脑残|智障|fuck|shit|(?<![a-z])(?:cnm|nmsl)(?![a-z])"
+)
+_HUMAN = re.compile(
+    r"人工(?!智能)|(?:找|要|转|换|让|跟|和)(?:个)?真人|真人(?:来|回复|客服|聊|沟通)"
+    r"|(?:找|让|叫)\s*hr|hr\s*(?:本人|来|联系|打)|打电话给我|给我打(?:个)?电话|电话联系我"
+    r"|负责人|招聘经理|找你们(?:领导|经理|老板)"
+)
+_ROBOT = re.compile(
+    r"机器人|是(?:不是)?(?:ai|真人|人工智能|程序)|(?<![a-z])ai(?:吗|么|嘛|\?)|自动回复|人机|chatgpt"
+    r"|(?<![a-z])(?:gpt|bot)(?![a-z])|你是人(?:吗|么|嘛)|真人(?:吗|么|嘛)"
+)
+# The candidate wants to reach us or apply: answered with the contact ask, never held for a human.
+_CONTACT_INTEREST = re.compile(
+    r"(?:你|您)的?(?:微信|电话|手机|联系方式|vx|wx)|怎么(?:联系|加|报名|申请|投递)|联系方式"
+    r"|加(?:你|您)|发(?:你|您)简历|简历发(?:哪|到|给)|投简历|怎么报名|报名"
+)
+_DECLINE_CONTACT = re.compile(r"不方便|不想留|不留|不给|先不加|不加微信")
+# What `mask_text` leaves of a contact detail: the transcript engines see is masked already.
+_MASKED_CONTACT = re.compile(r"\d{3}\*{4}\d{4}|\+\d{2}\*{4}\d{4}|[A-Za-z0-9]{1,2}\*{4}")
+
+_TOPICS: dict[str, re.Pattern[str]] = {
+    "salary": re.compile(
+        r"薪资|工资|待遇|多少钱|底薪|提成|薪水|收入|月薪|年薪|薪酬|奖金|绩效|到手|工钱|挣多少|赚多少|salary"
+    ),
+    "location": re.compile(
+        r"地址|在哪|位置|哪里上班|远吗|远不远|哪个区|地点|地铁|办公地|哪儿上班|什么地方|哪个城市|哪里办公|通勤"
+    ),
+    "hours": re.compile(
+        r"上班时间|几点|加班|双休|休息|排班|单休|工作时间|倒班|夜班|白班|周末|作息|上几天|大小周|工时|下班"
+    ),
+    "benefits": re.compile(r"福利|五险|社保|公积金|包吃|包住|宿舍|食堂|餐补|饭补|年假|保险|补贴|住宿|体检"),
+    "company": re.compile(
+        r"什么公司|哪家|哪个公司|公司名|公司叫|贵公司|公司(?:怎么样|规模|介绍|简介|情况|背景)"
+        r"|什么企业|哪个企业|什么单位|哪个单位|公司"
+    ),
+    "jd": re.compile(
+        r"做什么|工作内容|职责|岗位要求|干什么|干嘛|干啥|做啥|具体做|任职要求|什么要求|有什么要求|要求是"
+        r"|岗位介绍|职位介绍|什么岗位|什么职位|什么工作|招什么|需要做|主要做"
+    ),
+}
+
+
+def _prepare(text: str) -> str:
+    return unicodedata.normalize("NFKC", text or "").lower()
+
+
+def _clauses(text: str) -> list[str]:
+    return [c.strip() for c in _CLAUSE.findall(text) if c.strip(" ,;!?~。…")]
+
+
+def _is_small_talk(clause: str) -> bool:
+    return bool(_GREETING.match(clause) or _ACK_QUESTION.match(clause))
+
+
+def _is_question(clause: str) -> bool:
+    if _GREETING.match(clause):
+        return False
+    if _QUESTION.search(clause):
+        return True
+    return bool(_NE_QUESTION.search(clause)) and not _NE_STATEMENT.search(clause)
+
+
+def _is_refusal(clause: str) -> bool:
+    if _CONDITIONAL.search(clause) or _is_question(clause):
+        return False
+    return bool(_REFUSAL.search(clause))
+
+
+def _topics(clause: str) -> list[str]:
+    """FAQ topics of one clause in the order they appear. A bare "公司" next to another topic is part
+    of that question ("公司在哪" asks for the location)."""
+    found: list[tuple[int, str]] = []
+    for topic, pattern in _TOPICS.items():
+        match = pattern.search(clause)
+        if match:
+            found.append((match.start(), topic))
+    if len(found) > 1:
+        company = _TOPICS["company"].search(clause)
+        if company and company.group(0) == "公司":
+            found = [item for item in found if item[1] != "company"]
+    return [topic for _, topic in sorted(found)]
+
+
+def _jd_snippet(jd: str) -> str:
+    text = " ".join(jd.split())
+    if len(text) <= JD_SNIPPET_CHARS:
+        return text
+    head = text[:JD_SNIPPET_CHARS]
+    # Cut after the last full sentence when that keeps a useful amount, else mark the cut.
+    cut = max(head.rfind(mark) for mark in "。；;！!")
+    return head[: cut + 1] if cut >= JD_SNIPPET_CHARS // 3 else head + "…"
+
+
+def faq_answer(job: JobScript, topic: str) -> str:
+    """The job's answer for a FAQ topic, "" when the recruiter left it empty."""
+    if topic == "jd":
+        return _jd_snippet((job.faq.get("jd") or job.jd or "").strip())
+    return (job.faq.get(topic) or "").strip()
+
+
+def contact_ask_line(job: JobScript, asks_made: int) -> str:
+    """The ask lines rotate, so a second ask is not a copy of the first."""
+    lines = [line.strip() for line in job.contact_ask if line and line.strip()]
+    return lines[asks_made % len(lines)] if lines else DEFAULT_CONTACT_ASK
+
+
+@dataclass
+class _Reading:
+    """What the newest lines ask about, clause by clause."""
+
+    answers: list[str] = field(default_factory=list)
+    topics: list[str] = field(default_factory=list)
+    missing: bool = False  # a FAQ topic whose answer the recruiter left empty
+    unknown: bool = False  # a question no rule answers
+    contact_interest: bool = False
+    decline_contact: bool = False
+
+
+def _read(job: JobScript, clauses: list[str]) -> _Reading:
+    reading = _Reading()
+    chatter = all(_is_small_talk(clause) for clause in clauses)
+    for clause in clauses:
+        topics = _topics(clause)
+        if _CONTACT_INTEREST.search(clause):
+            reading.contact_interest = True
+            topics = [t for t in topics if t != "company"]
+            if not topics:
+                continue
+        if _DECLINE_CONTACT.search(clause) and not topics:
+            reading.decline_contact = True
+            continue
+        for topic in topics:
+            if topic in reading.topics:
+                continue
+            reading.topics.append(topic)
+            answer = faq_answer(job, topic)
+            if answer:
+                reading.answers.append(answer)
+            else:
+                reading.missing = True
+        if topics or chatter or _ROBOT.search(clause):
+            continue
+        if _is_question(clause):
+            reading.unknown = True
+    return reading
+
+
+class RuleEngine:
+    name = "rule"
+
+    def reply(self, ctx: ChatContext, *, timeout: float = 0) -> EngineReply:
+        """Never raises and never returns empty content; `timeout` is accepted for the Engine protocol
+        (the rules take microseconds)."""
+        job = ctx.job
+        raw = ctx.new_user_text or ""
+        text = _prepare(raw)
+
+        found = extract_contacts(raw).merge(detect_notice(raw))
+        if found.any() or _MASKED_CONTACT.search(raw):
+            return self._finish(job, "contact", found)
+
+        clauses = _clauses(text)
+        if any(_is_refusal(clause) for clause in clauses):
+            return EngineReply(FINISH, REFUSE_REPLY, intent="refuse")
+        if _ABUSE.search(text):
+            return EngineReply(NEED_ENSURE, ABUSE_REPLY, intent="abuse")
+        if _HUMAN.search(text):
+            return EngineReply(NEED_ENSURE, HUMAN_REPLY, intent="human")
+
+        reading = _read(job, clauses)
+        if _ROBOT.search(text):
+            # Answer the rest of the message too when it is answerable; otherwise just the deflection.
+            lines = [ROBOT_REPLY]
+            if reading.answers and not (reading.missing or reading.unknown):
+                lines += reading.answers
+            return self._follow_up(ctx, lines, "robot")
+        if reading.missing or reading.unknown:
+            lines = [*reading.answers, PARTIAL_HOLD_REPLY] if reading.answers else [HOLD_REPLY]
+            return EngineReply(NEED_ENSURE, "\n".join(lines), intent="unknown_question")
+        if reading.answers:
+            return self._follow_up(ctx, reading.answers, "faq")
+        if reading.decline_contact and not ctx.has_contact:
+            return EngineReply(NORMAL_CHAT, DECLINE_CONTACT_REPLY, intent="decline_contact")
+        if ctx.has_contact:
+            if ctx.channel == "wechat":
+                return EngineReply(NORMAL_CHAT, CHAT_REPLY, intent="chat")
+            return self._finish(job, "contact", Contacts())
+        if ctx.contact_asks < job.max_contact_asks:
+            return EngineReply(NEED_CONTACT, contact_ask_line(job, ctx.contact_asks), intent="interest")
+        if reading.contact_interest:
+            # Asks are spent, but the candidate asked how to reach us: the ask line is the answer.
+            return EngineReply(NORMAL_CHAT, contact_ask_line(job, ctx.contact_asks), intent="interest")
+        return EngineReply(NORMAL_CHAT, CHAT_REPLY, intent="chat")
+
+    @staticmethod
+    def _finish(job: JobScript, intent: str, contact: Contacts) -> EngineReply:
+        closing = (job.closing_msg or "").strip() or DEFAULT_CLOSING
+        return EngineReply(FINISH, closing, intent=intent, contact=contact)
+
+    @staticmethod
+    def _follow_up(ctx: ChatContext, lines: list[str], intent: str) -> EngineReply:
+        """After an answer: ask for contact while asks remain. Once contact is obtained the
+        conversation stays finished on the platform (the answer is its closing line); on WeChat the
+        chat simply goes on."""
+        if ctx.has_contact:
+            step = NORMAL_CHAT if ctx.channel == "wechat" else FINISH
+            return EngineReply(step, "\n".join(lines), intent=intent)
+        if ctx.contact_asks < ctx.job.max_contact_asks:
+            ask = contact_ask_line(ctx.job, ctx.contact_asks)
+            return EngineReply(NEED_CONTACT, "\n".join([*lines, ask]), intent=intent)
+        return EngineReply(NORMAL_CHAT, "\n".join(lines), intent=intent)
+
+
+_PLACEHOLDER = re.compile(r"\{(name|job_name)\}")
+
+
+def recall_message(template: str, *, name: str, job_name: str) -> str:
+    """`{name}` and `{job_name}` filled in one pass (a name containing "{job_name}" stays literal);
+    any other brace or placeholder is left as written, so a recruiter's typo never raises."""
+    values = {"name": (name or "").strip(), "job_name": (job_name or "").strip()}
+    return _PLACEHOLDER.sub(lambda match: values[match.group(1)], template or "")

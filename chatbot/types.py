@@ -1,0 +1,108 @@
+"""Plain data types shared by the dialogue engines and their callers.
+
+No Django imports here: engines are pure (or talk HTTP) and are unit-tested without a database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+ROBOT, USER, RECRUITER, SYSTEM = "robot", "user", "recruiter", "system"
+SPEAKERS = (ROBOT, USER, RECRUITER, SYSTEM)
+
+NORMAL_CHAT = "normal_chat"
+NEED_CONTACT = "need_contact"
+NEED_ENSURE = "need_ensure"
+FINISH = "finish"
+ALGO_ABNORMAL = "algo_abnormal"
+NOTHING = ""
+NEXT_STEPS = (NORMAL_CHAT, NEED_CONTACT, NEED_ENSURE, FINISH, ALGO_ABNORMAL, NOTHING)
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One transcript line. `recruiter` is a robot-side line typed by a human."""
+
+    speaker: str
+    text: str
+
+
+@dataclass
+class Contacts:
+    """Contact details and platform notices found in candidate text."""
+
+    phone: str = ""
+    wechat: str = ""
+    email: str = ""
+    phone_exchanged: bool = False  # platform notice: the phone exchange was accepted
+    wechat_exchanged: bool = False  # platform notice: the WeChat exchange was accepted
+    cv_received: bool = False  # platform notice: the candidate sent a CV
+
+    def any(self) -> bool:
+        return bool(
+            self.phone or self.wechat or self.email or self.phone_exchanged or self.wechat_exchanged or self.cv_received
+        )
+
+    def merge(self, other: Contacts) -> Contacts:
+        """Values from `other` fill or replace; empty values never erase."""
+        return Contacts(
+            phone=other.phone or self.phone,
+            wechat=other.wechat or self.wechat,
+            email=other.email or self.email,
+            phone_exchanged=self.phone_exchanged or other.phone_exchanged,
+            wechat_exchanged=self.wechat_exchanged or other.wechat_exchanged,
+            cv_received=self.cv_received or other.cv_received,
+        )
+
+
+@dataclass
+class JobScript:
+    """What a recruiter configured for a job that the engines talk from."""
+
+    name: str
+    jd: str = ""
+    touch_msg: str = ""
+    faq: dict[str, str] = field(default_factory=dict)  # keys: salary location hours benefits company
+    contact_ask: list[str] = field(default_factory=list)
+    max_contact_asks: int = 2
+    closing_msg: str = ""
+
+
+@dataclass
+class ChatContext:
+    """Everything an engine needs for one turn. The transcript is already masked."""
+
+    conversation_key: str  # "<accountID>_<jobID>_<candidateID>"
+    candidate_name: str
+    job: JobScript
+    transcript: list[Turn]  # oldest first, includes the new user lines
+    new_user_text: str  # the user lines since the last robot-side line, joined with "\n"
+    message_time: datetime  # aware datetime of the newest user line
+    contact_asks: int = 0  # contact asks already made in this conversation
+    has_contact: bool = False  # phone, WeChat or CV already obtained
+    user_turns: int = 0  # number of user lines in the transcript, the new ones included
+    channel: str = "platform"  # "platform" or "wechat"
+    model: str = ""  # llm:<model> override, "" for the default
+
+
+@dataclass
+class EngineReply:
+    next_step: str
+    content: str
+    intent: str = ""
+    contact: Contacts = field(default_factory=Contacts)
+    model: str = ""
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+
+
+class EngineError(Exception):
+    """The engine failed (timeout, transport, HTTP status, invalid answer). The caller falls back."""
+
+
+class Engine(Protocol):
+    name: str
+
+    def reply(self, ctx: ChatContext, *, timeout: float) -> EngineReply: ...

@@ -1,0 +1,29 @@
+"""The base class of every bot endpoint."""
+
+from __future__ import annotations
+
+from rest_framework.views import APIView
+
+from hunter_robot.api.auth import authenticate
+
+
+class BotView(APIView):
+    """POST-only, envelope-wrapped, authenticated by API key or trusted network.
+
+    `failure_data(msg)` gives the `data` a failure carries, for clients that read it without
+    checking `ret` (CONTRACT §1). `Input` is the DRF serializer validating the body.
+    """
+
+    http_method_names = ["post"]
+    authentication_classes: list = []
+    permission_classes: list = []
+    failure_data = None
+    Input = None
+
+    def perform_authentication(self, request) -> None:
+        request.caller = authenticate(request)
+
+    def validated(self, request) -> dict:
+        serializer = self.Input(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class HunterRobotConfig(AppConfig):
+    name = "hunter_robot"
+    verbose_name = "团队与接口密钥"
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,201 @@
+"""Settings, read from the environment only (documented in .env.example).
+
+Defaults serve a laptop with nothing running: SQLite, the rule engine, Celery on a filesystem broker.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import environ
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = BASE_DIR / "var"
+
+env = environ.Env()
+environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+DEBUG = env.bool("DEBUG", default=False)
+SECRET_KEY = env.str("SECRET_KEY", default="insecure-dev-only-change-me")
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "django_celery_beat",
+    "hunter_robot",
+    "recruit",
+    "wechat",
+    "chatbot",
+]
+
+MIDDLEWARE = [
+    "hunter_robot.api.middleware.ApiEnvelopeMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "hunter_robot.urls"
+WSGI_APPLICATION = "hunter_robot.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database -------------------------------------------------------------------------------------
+# SQLite serves the dev server's threads only with WAL, IMMEDIATE transactions and a busy timeout.
+DATABASES = {
+    "default": env.db(
+        "DATABASE_URL",
+        default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}",
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
+else:
+    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+    DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+
+# --- i18n / time ----------------------------------------------------------------------------------
+LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="zh-hans")
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+TIME_ZONE = env.str("TIME_ZONE", default="Asia/Shanghai")
+USE_I18N = True
+USE_TZ = True
+LOCALE_PATHS = [BASE_DIR / "locale"]
+
+STATIC_URL = "static/"
+STATIC_ROOT = env.path("STATIC_ROOT", default=str(VAR_DIR / "static"))
+# Uploaded CVs live outside any public URL; they are served only through a permission-checked view.
+PRIVATE_MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=str(VAR_DIR / "private"))
+
+# --- API ------------------------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_RENDERER_CLASSES": ["hunter_robot.api.envelope.EnvelopeRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "hunter_robot.api.parsers.AnyJSONParser",
+        "rest_framework.parsers.MultiPartParser",
+        "rest_framework.parsers.FormParser",
+    ],
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": [],
+    "UNAUTHENTICATED_USER": None,
+    "EXCEPTION_HANDLER": "hunter_robot.api.errors.exception_handler",
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "hunter_robot.api.parsers.BotContentNegotiation",
+    "DEFAULT_THROTTLE_CLASSES": [],
+}
+# Largest JSON body accepted (cards with long histories stay well below). Uploads have CV_MAX_BYTES.
+API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=2 * 1024 * 1024)
+CV_MAX_BYTES = env.int("CV_MAX_BYTES", default=20 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+API_ANONYMOUS_NETWORKS = env.list("API_ANONYMOUS_NETWORKS", default=["127.0.0.0/8", "::1/128"])
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+OUTBOUND_ALLOWED_HOSTS = env.list("OUTBOUND_ALLOWED_HOSTS", default=[])
+DEFAULT_TEAM_NAME = env.str("DEFAULT_TEAM_NAME", default="默认团队")
+
+# --- Recruiting rules -----------------------------------------------------------------------------
+DEFAULT_HELLO_SUM = env.int("DEFAULT_HELLO_SUM", default=50)
+# "HH:MM=mount" pairs, the slots a newly linked job gets.
+DEFAULT_TIME_MOUNT = env.list("DEFAULT_TIME_MOUNT", default=["09:00=25", "16:00=25"])
+RESERVATION_TTL = env.int("RESERVATION_TTL", default=30 * 60)  # seconds
+RAW_CARD_RETENTION_DAYS = env.int("RAW_CARD_RETENTION_DAYS", default=90)
+CHAT_DEADLINE = env.float("CHAT_DEADLINE", default=20.0)  # seconds
+
+# --- Dialogue engines ------------------------------------------------------------------------------
+OPENAI_BASE_URL = env.str("OPENAI_BASE_URL", default="https://api.openai.com/v1")
+OPENAI_API_KEY = env.str("OPENAI_API_KEY", default="")
+LLM_MODEL = env.str("LLM_MODEL", default="gpt-4o-mini")
+LLM_TIMEOUT = env.float("LLM_TIMEOUT", default=15.0)
+LLM_MAX_RETRIES = env.int("LLM_MAX_RETRIES", default=1)
+ALGO_BASE_URL = env.str("ALGO_BASE_URL", default="")
+
+# --- Celery ---------------------------------------------------------------------------------------
+# The embedded broker must be shared between processes, hence the filesystem transport under var/.
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
+CELERY_BROKER_TRANSPORT_OPTIONS = (
+    {
+        "data_folder_in": str(VAR_DIR / "broker" / "out"),
+        "data_folder_out": str(VAR_DIR / "broker" / "out"),
+        "processed_folder": str(VAR_DIR / "broker" / "processed"),
+        "store_processed": False,
+    }
+    if CELERY_BROKER_URL.startswith("filesystem")
+    else {}
+)
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+
+# --- Security -------------------------------------------------------------------------------------
+# Bots often speak plain HTTP inside a private network, so HTTPS enforcement is one switch.
+SECURE_TLS = env.bool("SECURE_TLS", default=False)
+SECURE_SSL_REDIRECT = SECURE_TLS
+SESSION_COOKIE_SECURE = SECURE_TLS
+CSRF_COOKIE_SECURE = SECURE_TLS
+SECURE_HSTS_SECONDS = 31536000 if SECURE_TLS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_TLS
+SECURE_HSTS_PRELOAD = SECURE_TLS
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if SECURE_TLS else None
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+SILENCED_SYSTEM_CHECKS = [] if SECURE_TLS else ["security.W004", "security.W008", "security.W012", "security.W016"]
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {"django.request": {"level": "ERROR"}},
+}
+APPEND_SLASH = False  # bots POST; a redirect would drop the body
+# Keys the hashes on the do-not-contact list. Keep it stable: changing it forgets who declined.
+PII_HASH_KEY = env.str("PII_HASH_KEY", default="hunter-robot-dnc")
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")  # for links in notifications
+CELERY_BEAT_SCHEDULE = {
+    "deliver-notifications": {"task": "recruit.tasks.deliver_notifications", "schedule": 60.0},
+    "purge-expired": {"task": "recruit.tasks.purge_expired", "schedule": 3600.0},
+}
+# Recall steps for jobs without their own: (hours after the last robot message, template).
+DEFAULT_RECALL_STEPS = [
+    (24, "{name}您好，之前和您聊的「{job_name}」岗位还在招人，方便的话留个微信或电话，我把详细信息发您～"),
+    (72, "{name}您好，「{job_name}」这边还有名额，如果您感兴趣随时回复我哦。"),
+]

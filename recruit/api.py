@@ -1,0 +1,241 @@
+"""The /recruit bot endpoints. Thin: validate, resolve the named entities, call one service."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+from django.utils import timezone
+from rest_framework.response import Response
+
+from chatbot.types import Contacts
+from hunter_robot.api.errors import InvalidRequest, NotFound
+from hunter_robot.api.views import BotView
+from recruit import selectors, serializers
+from recruit.models import Job, RecruitAccount
+from recruit.platforms.ids import candidate_id_from_info, normalise_candidate_id
+from recruit.services.chat import IncomingLine, candidate_chat
+from recruit.services.greetings import greetings_report
+from recruit.services.recall import recall_list, recall_result
+from recruit.services.registration import account_register, job_register
+from recruit.services.results import candidate_result
+from recruit.services.screening import candidate_filter, candidate_prefilter
+
+
+class JobRegisterView(BotView):
+    Input = serializers.JobRegisterInput
+
+    def post(self, request):
+        data = self.validated(request)
+        request.caller.require_manage()
+        job = job_register(
+            caller=request.caller,
+            platform=data["platformType"],
+            platform_id=data["platformID"],
+            name=data["jobName"],
+            jd=data.get("jobJD"),
+            robot_api=data.get("robotApi"),
+            config=data.get("jobConfig"),
+        )
+        return Response({"jobID": job.job_id})
+
+
+class JobQueryView(BotView):
+    Input = serializers.PlatformRefInput
+
+    def post(self, request):
+        data = self.validated(request)
+        job = Job.objects.filter(platform=data["platformType"], platform_id=data["platformID"]).first()
+        if job is not None:
+            request.caller.check_team(job.team_id, "platformID")
+        if job is None:
+            raise NotFound(f"platformID: no {data['platformType']} job {data['platformID']}")
+        return Response({"jobID": job.job_id})
+
+
+class AccountRegisterView(BotView):
+    Input = serializers.AccountRegisterInput
+
+    def post(self, request):
+        data = self.validated(request)
+        caller = request.caller
+        caller.require_manage()
+        jobs = list({job.pk: job for job in (selectors.job_for(caller, ref) for ref in data["jobs"])}.values())
+        task_config = [
+            {**entry, "job": selectors.job_for(caller, entry["jobID"])} for entry in data.get("taskConfig", [])
+        ]
+        account = account_register(
+            caller=caller,
+            platform=data["platformType"],
+            platform_id=data["platformID"],
+            jobs=jobs,
+            task_config=task_config,
+            desc=data.get("desc"),
+        )
+        return Response({"accountID": account.account_id})
+
+
+class AccountQueryView(BotView):
+    Input = serializers.PlatformRefInput
+
+    def post(self, request):
+        data = self.validated(request)
+        account = RecruitAccount.objects.filter(platform=data["platformType"], platform_id=data["platformID"]).first()
+        request.caller.check_account(account, "platformID")
+        if account is None:
+            raise NotFound(f"platformID: no {data['platformType']} account {data['platformID']}")
+        return Response({"accountID": account.account_id})
+
+
+class TaskFetchView(BotView):
+    Input = serializers.AccountInput
+
+    @staticmethod
+    def failure_data(msg):
+        return {"task": []}
+
+    def post(self, request):
+        data = self.validated(request)
+        account = selectors.account_for(request.caller, data["accountID"], path=request.path)
+        job = None
+        if selectors.job_ref_given(data.get("jobID")):
+            job = selectors.resolve_job(request.caller, account, data["jobID"])
+        return Response({"task": selectors.account_tasks(account, now=timezone.now(), job=job)})
+
+
+class TaskReportView(BotView):
+    Input = serializers.TaskReportInput
+
+    def post(self, request):
+        data = self.validated(request)
+        account = selectors.account_for(request.caller, data["accountID"], path=request.path)
+        job = selectors.resolve_job(request.caller, account, data.get("jobID"))
+        cids = [candidate_ref(account, raw) for raw in data["taskStatus"]]
+        result = greetings_report(account=account, job=job, cids=cids)
+        return Response(
+            {
+                "status": "ok",
+                "accepted": result.accepted,
+                "duplicates": result.duplicates,
+                "remaining": result.remaining,
+            }
+        )
+
+
+def job_filter_for(request, account, job_ref) -> Q | None:
+    """An explicit jobID becomes a filter on the account's tasks; absent means the §3 fallback."""
+    if not selectors.job_ref_given(job_ref):
+        return None
+    return Q(job=selectors.job_for(request.caller, str(job_ref).strip()))
+
+
+class CandidateFilterView(BotView):
+    Input = serializers.CandidateFilterInput
+
+    @staticmethod
+    def failure_data(msg):
+        return {"touch": False, "reasons": [msg]}
+
+    def post(self, request):
+        data = self.validated(request)
+        account = selectors.account_for(request.caller, data["accountID"], path=request.path)
+        info = data["candidateInfo"]
+        cid = data.get("candidateID") or candidate_id_from_info(account.platform, info)
+        if cid is None:
+            raise InvalidRequest("candidateID: this field is required (not found in candidateInfo)")
+        decision = candidate_filter(
+            account=account,
+            job_filter=job_filter_for(request, account, data.get("jobID")),
+            info=info,
+            cid=candidate_ref(account, cid),
+        )
+        return Response({"touch": decision.touch, "reasons": decision.reasons})
+
+
+class PreFilterView(BotView):
+    Input = serializers.PreFilterInput
+
+    @staticmethod
+    def failure_data(msg):
+        return {"candidate_in_db": False}
+
+    def post(self, request):
+        data = self.validated(request)
+        account = selectors.account_for(request.caller, data["accountID"], path=request.path)
+        job_filter = job_filter_for(request, account, data.get("jobID")) or Q(linked=True)
+        decision = candidate_prefilter(
+            account=account, job_filter=job_filter, cid=candidate_ref(account, data["candidate_id"])
+        )
+        if decision is None:
+            return Response({"candidate_in_db": False})
+        return Response({"candidate_in_db": True, "touch": decision.touch, "reasons": decision.reasons})
+
+
+def candidate_ref(account, raw) -> str:
+    try:
+        return normalise_candidate_id(account.platform, raw)
+    except ValueError:
+        raise InvalidRequest("candidateID: not a usable candidate id") from None
+
+
+class ChatView(BotView):
+    Input = serializers.ChatInput
+
+    @staticmethod
+    def failure_data(msg):
+        return {"nextStep": "", "nextStepContent": ""}
+
+    def post(self, request):
+        data = self.validated(request)
+        account = selectors.account_for(request.caller, data["accountID"], path=request.path)
+        answer = candidate_chat(
+            caller=request.caller,
+            account=account,
+            job_ref=data.get("jobID"),
+            cid=candidate_ref(account, data["candidateID"]),
+            name=data["candidateName"].strip(),
+            incoming=[IncomingLine(line["speaker"], line["msg"], line.get("time")) for line in data["historyMsg"]],
+        )
+        return Response({"nextStep": answer.next_step, "nextStepContent": answer.content})
+
+
+class ResultView(BotView):
+    Input = serializers.ResultInput
+
+    def post(self, request):
+        data = self.validated(request)
+        account = selectors.account_for(request.caller, data["accountID"], path=request.path)
+        candidate_result(
+            caller=request.caller,
+            account=account,
+            job_ref=data.get("jobID"),
+            cid=candidate_ref(account, data["candidateID"]),
+            name=data["candidateName"].strip(),
+            contacts=Contacts(phone=data.get("phone", ""), wechat=data.get("wechat", ""), email=data.get("email", "")),
+            cv=request.FILES.get("cv"),
+            filename=data.get("filename", ""),
+        )
+        return Response({"status": "ok"})
+
+
+class RecallListView(BotView):
+    Input = serializers.RecallListInput
+
+    @staticmethod
+    def failure_data(msg):
+        return []
+
+    def post(self, request):
+        data = self.validated(request)
+        account = selectors.account_for(request.caller, data["accountID"], path=request.path)
+        cids = [candidate_ref(account, raw) for raw in data["candidateIDs"]]
+        read = {candidate_ref(account, raw) for raw in data["candidateIDs_read"]}
+        return Response(recall_list(account=account, cids=cids, read_cids=read))
+
+
+class RecallResultView(BotView):
+    Input = serializers.RecallResultInput
+
+    def post(self, request):
+        data = self.validated(request)
+        account = selectors.account_for(request.caller, data["accountID"], path=request.path)
+        count = recall_result(account=account, cid=candidate_ref(account, data["candidateID"]))
+        return Response({"status": "ok", "recall_count": count})

@@ -1,0 +1,53 @@
+"""Demo data for `make run`: one team, one job, one account, a superuser. Safe to run again."""
+
+from __future__ import annotations
+
+import os
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+
+from hunter_robot.api.auth import Caller
+from hunter_robot.models import Team
+from recruit.services.registration import account_register, job_register
+
+DEMO_USER = "admin"
+
+
+class Command(BaseCommand):
+    help = "Seed a demo job, account and superuser (idempotent)."
+
+    def handle(self, *args, **options):
+        password = os.environ.get("DEMO_ADMIN_PASSWORD", "hunter-demo")
+        User = get_user_model()
+        user, created = User.objects.get_or_create(
+            username=DEMO_USER, defaults={"is_staff": True, "is_superuser": True}
+        )
+        if created:
+            user.set_password(password)
+            user.save()
+        Team.default().members.add(user)
+        anonymous = Caller(key=None)
+        job = job_register(
+            caller=anonymous,
+            platform="Boss",
+            platform_id="demo-job-1",
+            name="客服专员",
+            jd="负责在线及电话客户咨询，跟进工单，维护客户关系。",
+            config={
+                "touch_msg": "您好，我们在招客服专员，五险一金、双休，看您的经历很合适，方便聊聊吗？",
+                "faq": {
+                    "salary": "底薪 6000，加绩效，综合 7-9K。",
+                    "location": "北京市朝阳区望京，地铁 14 号线附近。",
+                    "hours": "早九晚六，双休。",
+                    "benefits": "五险一金、带薪年假、节日福利。",
+                },
+                "contact_ask": ["方便留个微信吗？我把岗位详情发您。", "留个电话也可以，HR 会尽快联系您。"],
+                "closing_msg": "好的，已收到，HR 会尽快联系您，感谢！",
+                "criteria": {"age": [18, 40], "min_degree": "大专"},
+            },
+        )
+        account = account_register(caller=anonymous, platform="Boss", platform_id="demo-account-1", jobs=[job])
+        self.stdout.write(f"demo job {job.job_id}, account {account.account_id}")
+        if created:
+            self.stdout.write(self.style.SUCCESS(f"superuser {DEMO_USER} / {password}"))

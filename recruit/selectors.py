@@ -1,0 +1,131 @@
+"""Reads: resolving the IDs bots send, and the daily task view."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db.models import Count, F
+from django.utils import timezone
+
+from hunter_robot.api.auth import Caller
+from hunter_robot.api.errors import Conflict, Forbidden, InvalidRequest, NotFound
+from recruit import quota
+from recruit.models import AccountJob, Conversation, Greeting, Job, RecruitAccount, UnknownAccount
+from recruit.refs import parse_ref
+
+ABSENT_JOB_IDS = {"", "none", "null"}
+
+
+def _parse(kind: str, ref: str, field: str) -> tuple[str, str]:
+    parsed = parse_ref(kind, ref)
+    if parsed is None:
+        raise InvalidRequest(f"{field}: malformed, expected {kind}_<Platform>_<platformID>")
+    return parsed
+
+
+def account_for(caller: Caller, ref: str, *, path: str = "", field: str = "accountID") -> RecruitAccount:
+    """The account a bot names. Permission is judged before existence so a key cannot probe IDs."""
+    platform, platform_id = _parse("account", ref, field)
+    account = RecruitAccount.objects.select_related("team").filter(platform=platform, platform_id=platform_id).first()
+    caller.check_account(account, field)
+    if account is None:
+        canonical = f"account_{platform}_{platform_id}"
+        seen, created = UnknownAccount.objects.get_or_create(account_id=canonical, defaults={"last_path": path})
+        if not created:
+            UnknownAccount.objects.filter(pk=seen.pk).update(
+                hits=F("hits") + 1, last_path=path, last_seen=timezone.now()
+            )
+        raise NotFound(f"{field}: {canonical} is not registered")
+    return account
+
+
+def job_for(caller: Caller, ref: str, *, field: str = "jobID") -> Job:
+    platform, platform_id = _parse("job", ref, field)
+    job = Job.objects.filter(platform=platform, platform_id=platform_id).first()
+    if caller.key is not None and (job is None or job.team_id != caller.key.team_id):
+        raise Forbidden(f"{field}: not allowed for this API key")
+    if job is None:
+        raise NotFound(f"{field}: job_{platform}_{platform_id} is not registered")
+    return job
+
+
+def job_ref_given(value) -> bool:
+    """`jobID` is deprecated in candidate calls: missing, "", null, "None", "NULL" mean absent."""
+    return value is not None and str(value).strip().lower() not in ABSENT_JOB_IDS
+
+
+def resolve_job(caller: Caller, account: RecruitAccount, job_ref, candidate_id: int | None = None) -> Job:
+    """CONTRACT §3 job fallback: explicit jobID, else the job of the most recent conversation of
+    (account, candidate), else the account's first job."""
+    if job_ref_given(job_ref):
+        job = job_for(caller, str(job_ref).strip())
+        if not AccountJob.objects.filter(account=account, job=job).exists():
+            raise Conflict(f"jobID: {job.job_id} is not a job of {account.account_id}")
+        return job
+    if candidate_id is not None:
+        recent = (
+            Conversation.objects.filter(account=account, candidate_id=candidate_id)
+            .order_by("-updated_at")
+            .select_related("job")
+            .first()
+        )
+        if recent is not None:
+            return recent.job
+    first = (
+        AccountJob.objects.filter(account=account, linked=True).order_by("position", "id").select_related("job").first()
+    )
+    if first is None:
+        raise Conflict(f"accountID: {account.account_id} has no job")
+    return first.job
+
+
+def greeted_today(account: RecruitAccount, day, job: Job | None = None) -> dict[int, int]:
+    """Distinct candidates greeted today per job (greetings are unique per candidate)."""
+    rows = Greeting.objects.filter(account=account, day=day)
+    if job is not None:
+        rows = rows.filter(job=job)
+    return dict(rows.values_list("job_id").annotate(n=Count("id")).order_by())
+
+
+def hello_sum_for(account: RecruitAccount, job: Job) -> int:
+    link = AccountJob.objects.filter(account=account, job=job).only("hello_sum", "active").first()
+    return link.hello_sum if link is not None and link.active else 0
+
+
+def remaining_today(account: RecruitAccount, job: Job, *, now: datetime) -> int:
+    if not account.active:
+        return 0
+    done = greeted_today(account, timezone.localdate(now), job).get(job.pk, 0)
+    return quota.remaining(hello_sum_for(account, job), done)
+
+
+def account_tasks(account: RecruitAccount, *, now: datetime, job: Job | None = None) -> list[dict]:
+    """The account's daily tasks as `account/task/fetch` returns them."""
+    links = (
+        AccountJob.objects.filter(account=account, linked=True, active=True, job__active=True)
+        .select_related("job")
+        .prefetch_related("slots")
+        .order_by("position", "id")
+    )
+    if job is not None:
+        links = links.filter(job=job)
+    local = timezone.localtime(now)
+    done = greeted_today(account, local.date())
+    tasks = []
+    for link in links:
+        left = quota.remaining(link.hello_sum, done.get(link.job_id, 0)) if account.active else 0
+        slots = quota.rescale([(s.time, s.mount) for s in link.slots.all()], local.time(), left)
+        search_filter = dict(link.search_filter or {})
+        if link.job.platform == "Boss":
+            search_filter.setdefault("boss_job_name", link.job.name)
+        tasks.append(
+            {
+                "jobID": link.job.job_id,
+                "taskType": "batchTouch",
+                "helloSum": left,
+                "timeMount": [{"time": f"{at:%H:%M}", "mount": mount} for at, mount in slots],
+                "filter": search_filter,
+                "touch_msg": link.job.greeting,
+            }
+        )
+    return tasks

@@ -1,0 +1,276 @@
+"""Input validation for the /recruit API. Messages are English: they are read in bot logs."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, time
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from rest_framework import serializers
+
+from chatbot.contacts import is_valid_email, is_valid_phone, is_valid_wechat, normalise_phone
+from hunter_robot.api.fields import (
+    IdField,
+    StrictBooleanField,
+    StrictCharField,
+    StrictDictField,
+    StrictIntegerField,
+    StrictListField,
+)
+from recruit.platforms.ids import canonical_platform
+from recruit.refs import parse_ref
+from recruit.screening import CriteriaError, criteria_from_config
+from recruit.services.registration import CRITERIA_LISTS, CRITERIA_RANGES, CRITERIA_SCALARS, FAQ_FIELDS
+
+SLOT_TIME = re.compile(r"^(?:[01]\d|2[0-3]):[0-5]\d$")
+
+
+class PlatformField(serializers.Field):
+    default_error_messages = {"type": "expected a string", "unknown": "unknown platform {value!r}"}
+
+    def to_internal_value(self, data) -> str:
+        if not isinstance(data, str):
+            self.fail("type")
+        platform = canonical_platform(data)
+        if platform is None:
+            self.fail("unknown", value=data)
+        return platform
+
+
+def check_outbound_url(value: str) -> str:
+    """API callers may only point the server at hosts an operator allowed (no arbitrary egress)."""
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise serializers.ValidationError("expected an http(s) URL")
+    if parts.hostname.lower() not in {h.lower() for h in settings.OUTBOUND_ALLOWED_HOSTS}:
+        raise serializers.ValidationError(f"host {parts.hostname} is not in OUTBOUND_ALLOWED_HOSTS")
+    return value
+
+
+class CriteriaField(serializers.Field):
+    """`jobConfig.criteria`: validated by the screening module, returned as {sent key: clean value}."""
+
+    def to_internal_value(self, data) -> dict:
+        if not isinstance(data, dict):
+            raise serializers.ValidationError("expected an object")
+        try:
+            criteria = criteria_from_config(data)
+        except CriteriaError as exc:
+            key = exc.path.split(".", 1)[-1]
+            raise serializers.ValidationError({key: [exc.message]}) from None
+        clean = {}
+        for key, (low, high) in CRITERIA_RANGES.items():
+            if key in data:
+                clean[key] = (getattr(criteria, low), getattr(criteria, high))
+        for key in (*CRITERIA_LISTS, *CRITERIA_SCALARS):
+            if key in data:
+                clean[key] = getattr(criteria, key)
+        return clean
+
+
+class RecallStepInput(serializers.Serializer):
+    after_hours = StrictIntegerField(min_value=1, max_value=24 * 365)
+    msg = StrictCharField(max_length=1000)
+
+
+class JobConfigInput(serializers.Serializer):
+    touch_msg = StrictCharField(required=False, allow_blank=True, max_length=1000)
+    criteria = CriteriaField(required=False)
+    faq = StrictDictField(child=StrictCharField(allow_blank=True, max_length=2000), required=False)
+    contact_ask = StrictListField(child=StrictCharField(max_length=500), required=False, max_length=20)
+    max_contact_asks = StrictIntegerField(required=False, min_value=0, max_value=20)
+    closing_msg = StrictCharField(required=False, allow_blank=True, max_length=1000)
+    recall_steps = StrictListField(child=RecallStepInput(), required=False, max_length=10)
+    read_recall_after_hours = StrictIntegerField(required=False, min_value=0, max_value=24 * 365)
+    notify_webhook = StrictCharField(required=False, allow_blank=True, max_length=500)
+
+    def validate_faq(self, value: dict) -> dict:
+        return {key: text for key, text in value.items() if key in FAQ_FIELDS}
+
+    def validate_notify_webhook(self, value: str) -> str:
+        return check_outbound_url(value) if value else value
+
+
+class JobRegisterInput(serializers.Serializer):
+    platformType = PlatformField()
+    platformID = IdField(max_length=128)
+    jobName = StrictCharField(max_length=200)
+    jobJD = StrictCharField(required=False, allow_blank=True)
+    robotApi = StrictCharField(required=False, allow_blank=True, max_length=500)
+    jobConfig = JobConfigInput(required=False)
+
+    def validate_robotApi(self, value: str) -> str:
+        value = value.strip()
+        if value.lower().startswith(("http://", "https://")):
+            check_outbound_url(value)
+        return value
+
+
+class PlatformRefInput(serializers.Serializer):
+    platformType = PlatformField()
+    platformID = IdField(max_length=128)
+
+
+class SlotInput(serializers.Serializer):
+    time = StrictCharField()
+    mount = StrictIntegerField(min_value=0, max_value=10000)
+
+    def validate_time(self, value: str) -> time:
+        if not SLOT_TIME.match(value):
+            raise serializers.ValidationError("expected zero-padded HH:MM")
+        return time(int(value[:2]), int(value[3:]))
+
+
+def validate_slots(slots: list[dict]) -> list[tuple[time, int]]:
+    seen = set()
+    for index, slot in enumerate(slots):
+        if slot["time"] in seen:
+            raise serializers.ValidationError({index: {"time": ["duplicate slot time"]}})
+        seen.add(slot["time"])
+    return [(slot["time"], slot["mount"]) for slot in slots]
+
+
+class TaskConfigInput(serializers.Serializer):
+    jobID = IdField()
+    taskType = StrictCharField(required=False, default="batchTouch")
+    helloSum = StrictIntegerField(min_value=0, max_value=10000)
+    timeMount = StrictListField(child=SlotInput(), max_length=48)
+    filter = StrictDictField(required=False, default=dict)
+    active = StrictBooleanField(required=False, default=True)
+
+    def validate_taskType(self, value: str) -> str:
+        if value != "batchTouch":
+            raise serializers.ValidationError("only batchTouch is supported")
+        return value
+
+    def validate_timeMount(self, value: list[dict]) -> list[tuple[time, int]]:
+        return validate_slots(value)
+
+
+class AccountRegisterInput(serializers.Serializer):
+    platformType = PlatformField()
+    platformID = IdField(max_length=128)
+    jobs = StrictListField(child=IdField(), allow_empty=True, max_length=200)
+    taskConfig = StrictListField(child=TaskConfigInput(), required=False, max_length=200)
+    desc = StrictCharField(required=False, allow_blank=True, max_length=255)
+
+    def validate(self, attrs: dict) -> dict:
+        jobs = {parse_ref("job", ref) or ref for ref in attrs["jobs"]}
+        for index, entry in enumerate(attrs.get("taskConfig", [])):
+            if (parse_ref("job", entry["jobID"]) or entry["jobID"]) not in jobs:
+                raise serializers.ValidationError({"taskConfig": {index: {"jobID": ["not in jobs"]}}})
+        return attrs
+
+
+class AccountInput(serializers.Serializer):
+    accountID = IdField()
+    jobID = serializers.JSONField(required=False, allow_null=True)
+
+    def validate_jobID(self, value):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (str, int))):
+            raise serializers.ValidationError("expected a string or integer")
+        return value
+
+
+class TaskStatusField(serializers.Field):
+    """`taskStatus`: only batchTouch entries matter; their candidate ids are returned flat."""
+
+    def to_internal_value(self, data) -> list:
+        if not isinstance(data, list):
+            raise serializers.ValidationError("expected a list")
+        ids: list = []
+        id_field = IdField()
+        for index, item in enumerate(data):
+            if not isinstance(item, dict):
+                raise serializers.ValidationError({index: ["expected an object"]})
+            if item.get("taskType") != "batchTouch":
+                continue
+            details = item.get("details")
+            if not isinstance(details, dict):
+                raise serializers.ValidationError({index: {"details": ["expected an object"]}})
+            candidates = details.get("candidateList")
+            if not isinstance(candidates, list):
+                raise serializers.ValidationError({index: {"details": {"candidateList": ["expected a list"]}}})
+            for position, raw in enumerate(candidates):
+                try:
+                    ids.append(id_field.to_internal_value(raw))
+                except serializers.ValidationError as exc:
+                    raise serializers.ValidationError(
+                        {index: {"details": {"candidateList": {position: exc.detail}}}}
+                    ) from None
+        return ids
+
+
+class TaskReportInput(AccountInput):
+    taskStatus = TaskStatusField()
+
+
+class CandidateFilterInput(AccountInput):
+    candidateInfo = StrictDictField()
+    candidateID = IdField(required=False)
+
+
+class PreFilterInput(AccountInput):
+    candidate_id = IdField()
+
+
+class HistoryLineInput(serializers.Serializer):
+    speaker = serializers.ChoiceField(
+        choices=["robot", "user", "system"], error_messages={"invalid_choice": "expected robot, user or system"}
+    )
+    msg = StrictCharField(allow_blank=True, max_length=5000, trim_whitespace=False)
+    time = serializers.JSONField(required=False, allow_null=True)
+
+    def validate_time(self, value):
+        """Epoch milliseconds when ≥ 10^12, else epoch seconds (CONTRACT §3)."""
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+            raise serializers.ValidationError("expected epoch seconds or milliseconds")
+        seconds = value / 1000 if value >= 10**12 else value
+        try:
+            return datetime.fromtimestamp(seconds, tz=UTC)
+        except (OverflowError, OSError, ValueError):
+            raise serializers.ValidationError("out of range") from None
+
+
+class ChatInput(AccountInput):
+    candidateID = IdField()
+    candidateName = StrictCharField(allow_blank=True, max_length=100)
+    historyMsg = StrictListField(child=HistoryLineInput(), max_length=2000)
+
+
+class ResultInput(AccountInput):
+    candidateID = IdField()
+    candidateName = StrictCharField(allow_blank=True, max_length=100)
+    phone = StrictCharField(required=False, allow_blank=True, max_length=40)
+    wechat = StrictCharField(required=False, allow_blank=True, max_length=40)
+    email = StrictCharField(required=False, allow_blank=True, max_length=254)
+    filename = StrictCharField(required=False, allow_blank=True, max_length=255)
+
+    def validate_phone(self, value: str) -> str:
+        if value and not is_valid_phone(value):
+            raise serializers.ValidationError("not a phone number")
+        return normalise_phone(value) if value else ""
+
+    def validate_wechat(self, value: str) -> str:
+        value = value.strip()
+        if value and not (is_valid_wechat(value) or is_valid_phone(value)):
+            raise serializers.ValidationError("expected 6-20 letters, digits, _ or -, starting with a letter")
+        return normalise_phone(value) if value and is_valid_phone(value) else value
+
+    def validate_email(self, value: str) -> str:
+        value = value.strip()
+        if value and not is_valid_email(value):
+            raise serializers.ValidationError("not an e-mail address")
+        return value
+
+
+class RecallListInput(AccountInput):
+    candidateIDs = StrictListField(child=IdField(), max_length=1000)
+    candidateIDs_read = StrictListField(child=IdField(), required=False, default=list, max_length=1000)
+
+
+class RecallResultInput(AccountInput):
+    candidateID = IdField()

@@ -1,0 +1,256 @@
+"""One chat turn (CONTRACT candidate/chat): merge the page's history, decide, ask the engine.
+
+Two short transactions around the engine call: the merged transcript commits first, the engine
+runs with no transaction, lock or connection held, and the reply is saved only if no other call
+claimed the turn meanwhile (version check).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from chatbot import history
+from chatbot.contacts import detect_notice, extract_contacts, mask_text
+from chatbot.engines import run_turn
+from chatbot.types import (
+    FINISH,
+    NEED_CONTACT,
+    NEED_ENSURE,
+    NORMAL_CHAT,
+    NOTHING,
+    RECRUITER,
+    ROBOT,
+    SYSTEM,
+    USER,
+    ChatContext,
+    JobScript,
+    Turn,
+)
+from hunter_robot.api.auth import Caller
+from recruit import selectors
+from recruit.models import ContactRecord, Conversation, Job, Message, RecruitAccount, lines
+from recruit.services.candidates import candidates_ensure
+from recruit.services.conversations import (
+    contact_merge,
+    conversation_lock,
+    conversation_save,
+    do_not_contact_add,
+    messages_append,
+)
+from recruit.services.notify import notification_enqueue
+
+# Only an acknowledgement: no answer is due after the conversation finished.
+ACK = re.compile(
+    r"^[\s\W_]*(好的?|好滴|嗯+|哦+|ok|okay|收到|谢谢|多谢|感谢|thx|thanks|行|可以|没问题|👌|👍|🙏)*[\s\W_]*$", re.I
+)
+REFUSAL_INTENTS = {"refuse", "拒绝"}
+
+
+@dataclass
+class IncomingLine:
+    speaker: str
+    text: str
+    sent_at: datetime | None = None
+
+
+@dataclass
+class ChatAnswer:
+    next_step: str
+    content: str
+
+
+@dataclass
+class _Claim:
+    conversation_id: int
+    version: int
+    robot_api: str
+    max_contact_asks: int
+    ctx: ChatContext
+
+
+def job_script(job: Job) -> JobScript:
+    return JobScript(
+        name=job.name,
+        jd=job.jd,
+        touch_msg=job.greeting,
+        faq={
+            "salary": job.faq_salary,
+            "location": job.faq_location,
+            "hours": job.faq_hours,
+            "benefits": job.faq_benefits,
+            "company": job.faq_company,
+        },
+        contact_ask=lines(job.contact_ask),
+        max_contact_asks=job.max_contact_asks,
+        closing_msg=job.closing_msg,
+    )
+
+
+def _pending_reply(rows: list[Message]) -> ChatAnswer | None:
+    """The reply the server gave after the last user line, when the page does not show it yet."""
+    tail = []
+    for row in reversed(rows):
+        if row.speaker != ROBOT or not row.engine or row.is_recall:
+            break
+        tail.append(row)
+    if not tail or len(tail) == len(rows):
+        return None
+    tail.reverse()
+    return ChatAnswer(tail[0].next_step or NORMAL_CHAT, "\n".join(row.text for row in tail))
+
+
+@transaction.atomic
+def _record(
+    *, caller: Caller, account: RecruitAccount, job_ref, cid: str, name: str, incoming: list[IncomingLine], now
+) -> ChatAnswer | _Claim:
+    candidate = candidates_ensure(platform=account.platform, cids=[cid], names={cid: name})[cid]
+    if name and candidate.name != name:
+        candidate.name = name
+        candidate.save(update_fields=["name", "updated_at"])
+    job = selectors.resolve_job(caller, account, job_ref, candidate.pk)
+    conversation = conversation_lock(account=account, job=job, candidate=candidate, source=Conversation.Source.USER_ASK)
+    stored = list(conversation.messages.filter(channel=Message.Channel.PLATFORM).order_by("seq"))
+    stored_turns = [Turn(m.speaker, m.text) for m in stored]
+    new = history.merge(stored_turns, [Turn(line.speaker, line.text) for line in incoming])
+    if not new:
+        pending = _pending_reply(stored)
+        if pending is not None:
+            return pending  # a retry of a call already answered: the same answer, nothing stored
+    # The page's own timestamps, where it gave them; robot-side lines a human typed keep theirs too.
+    times = {}
+    for line in incoming:
+        speaker = RECRUITER if line.speaker == ROBOT else line.speaker
+        times[(speaker, history.normalise(line.text))] = line.sent_at
+    messages_append(
+        conversation,
+        [
+            Message(speaker=t.speaker, text=t.text, sent_at=times.get((t.speaker, history.normalise(t.text))))
+            for t in new
+        ],
+        now=now,
+    )
+    found = None
+    for turn in new:
+        detected = (
+            extract_contacts(turn.text)
+            if turn.speaker == USER
+            else detect_notice(turn.text)
+            if turn.speaker == SYSTEM
+            else None
+        )
+        if detected is not None and detected.any():
+            found = detected if found is None else found.merge(detected)
+    record = None
+    if found is not None:
+        record, _changed = contact_merge(conversation, found)
+    conversation_save(conversation, "message_count", "last_message_at", "last_speaker", "last_robot_at")
+
+    transcript = stored_turns + new
+    since_robot = history.user_lines_after_last_robot(transcript)
+    if conversation.taken_over_by_id is not None:
+        return ChatAnswer(NOTHING, "")
+    if conversation.status != Conversation.Status.OPEN:
+        if conversation.last_speaker != USER or all(ACK.match(t.text) for t in since_robot):
+            return ChatAnswer(FINISH, "")
+    elif conversation.last_speaker != USER:
+        return ChatAnswer(NOTHING, "")
+    if conversation.needs_human:
+        return ChatAnswer(NOTHING, "")
+    newest = next((line.sent_at for line in reversed(incoming) if line.speaker == USER and line.sent_at), None)
+    if record is None:
+        record = ContactRecord.objects.filter(conversation=conversation).first()
+    ctx = ChatContext(
+        conversation_key=f"{account.account_id}_{job.job_id}_{cid}",
+        candidate_name=candidate.name,
+        job=job_script(job),
+        transcript=[Turn(t.speaker, mask_text(t.text)) for t in transcript],
+        new_user_text="\n".join(mask_text(t.text) for t in since_robot),
+        message_time=newest or now,
+        contact_asks=conversation.contact_asks,
+        has_contact=bool(record and record.obtained),
+        user_turns=sum(1 for t in transcript if t.speaker == USER),
+    )
+    return _Claim(conversation.pk, conversation.version, job.robot_api, job.max_contact_asks, ctx)
+
+
+@transaction.atomic
+def _save_reply(claim: _Claim, outcome, now: datetime) -> ChatAnswer:
+    conversation = (
+        Conversation.objects.select_for_update()
+        .select_related("job", "account", "candidate")
+        .get(pk=claim.conversation_id)
+    )
+    if conversation.version != claim.version:
+        return ChatAnswer(NOTHING, "")  # a later call claimed this turn and answers it
+    reply = outcome.reply
+    step = reply.next_step
+    if step == NEED_CONTACT and conversation.contact_asks >= claim.max_contact_asks:
+        step = NORMAL_CHAT  # asks exhausted: never trigger the exchange action again
+    content = (reply.content or "").strip()
+    if step == NOTHING or not content and step != FINISH:
+        return ChatAnswer(NOTHING, "")
+    wire_step = outcome.next_step if outcome.error else step
+    bubbles = [b.strip() for b in content.split("\n") if b.strip()]
+    messages_append(
+        conversation,
+        [
+            Message(
+                speaker=ROBOT,
+                text=bubble,
+                engine=outcome.engine,
+                model=reply.model,
+                intent=reply.intent[:64],
+                next_step=wire_step,
+                latency_ms=outcome.latency_ms,
+                prompt_tokens=reply.prompt_tokens,
+                completion_tokens=reply.completion_tokens,
+                error=outcome.error,
+            )
+            for bubble in bubbles
+        ],
+        now=now,
+    )
+    fields = ["message_count", "last_message_at", "last_speaker", "last_robot_at"]
+    if reply.contact.any():
+        contact_merge(conversation, reply.contact)
+    if step == NEED_CONTACT:
+        conversation.contact_asks += 1
+        fields.append("contact_asks")
+    if step == FINISH:
+        declined = reply.intent in REFUSAL_INTENTS
+        conversation.status = Conversation.Status.DECLINED if declined else Conversation.Status.FINISHED
+        fields.append("status")
+        if declined:
+            do_not_contact_add(conversation, reason="declined")
+    if step == NEED_ENSURE:
+        conversation.needs_human = True
+        fields.append("needs_human")
+        notification_enqueue(conversation=conversation, kind="need_human", detail=reply.intent)
+    conversation_save(conversation, *fields)
+    return ChatAnswer(wire_step, "\n".join(bubbles))
+
+
+def candidate_chat(
+    *,
+    caller: Caller,
+    account: RecruitAccount,
+    job_ref,
+    cid: str,
+    name: str,
+    incoming: list[IncomingLine],
+    now: datetime | None = None,
+) -> ChatAnswer:
+    now = now or timezone.now()
+    claim = _record(caller=caller, account=account, job_ref=job_ref, cid=cid, name=name, incoming=incoming, now=now)
+    if isinstance(claim, ChatAnswer):
+        return claim
+    # Hold no database connection while the engine thinks (it may take seconds).
+    if not connection.in_atomic_block:
+        connection.close()
+    outcome = run_turn(claim.robot_api, claim.ctx)
+    return _save_reply(claim, outcome, timezone.now())

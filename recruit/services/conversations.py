@@ -1,0 +1,116 @@
+"""Conversation rows, transcript appends and contact records, shared by chat, result and recall."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db.models import F
+
+from chatbot.history import ROBOT_SIDE
+from chatbot.types import SYSTEM, Contacts
+from recruit.models import Candidate, ContactRecord, Conversation, DoNotContact, Job, Message, RecruitAccount
+from recruit.pii import identity_hash
+from recruit.services.notify import notification_enqueue
+
+
+def conversation_lock(*, account: RecruitAccount, job: Job, candidate: Candidate, source: str) -> Conversation:
+    """The (account, job, candidate) conversation, created if needed, locked for this transaction.
+
+    Concurrency: creation goes through the unique constraint (`ignore_conflicts`), then the row is
+    taken with `select_for_update`, so concurrent turns of one conversation run one at a time.
+    """
+    Conversation.objects.bulk_create(
+        [Conversation(account=account, job=job, candidate=candidate, source=source)], ignore_conflicts=True
+    )
+    return (
+        Conversation.objects.select_for_update()
+        .select_related("job", "account", "candidate")
+        .get(account=account, job=job, candidate=candidate)
+    )
+
+
+def messages_append(conversation: Conversation, rows: list[Message], *, now: datetime) -> None:
+    """Append rows in order; the caller holds the conversation lock and saves the conversation."""
+    if not rows:
+        return
+    for row in rows:
+        row.conversation = conversation
+        row.seq = conversation.message_count
+        conversation.message_count += 1
+        conversation.last_message_at = now
+        if row.speaker != SYSTEM:
+            conversation.last_speaker = row.speaker
+        if row.speaker in ROBOT_SIDE and not row.is_recall:
+            conversation.last_robot_at = now
+    Message.objects.bulk_create(rows)
+
+
+def contact_merge(conversation: Conversation, found: Contacts) -> tuple[ContactRecord, list[str]]:
+    """Merge what was found into the conversation's contact record; empty values never erase.
+
+    Returns the record and the names of fields that are new. Notifies a recruiter on the first
+    contact obtained, and queues WeChat follow-up for a new WeChat id. Call under the conversation lock.
+    """
+    record, _created = ContactRecord.objects.get_or_create(conversation=conversation)
+    had_contact = record.obtained
+    changed = []
+    for name in ("phone", "wechat", "email"):
+        value = getattr(found, name)
+        if value and value != getattr(record, name):
+            setattr(record, name, value)
+            changed.append(name)
+    for name in ("phone_exchanged", "wechat_exchanged", "cv_received"):
+        if getattr(found, name) and not getattr(record, name):
+            setattr(record, name, True)
+            changed.append(name)
+    if not changed:
+        return record, changed
+    record.save()
+    conversation.contact = record
+    _block_if_listed(conversation.candidate, record)
+    if "wechat" in changed:
+        from wechat.services import wechat_followup_queue
+
+        wechat_followup_queue(conversation=conversation, wechat_id=record.wechat)
+    if not had_contact and record.obtained:
+        notification_enqueue(conversation=conversation, kind="contact")
+    return record, changed
+
+
+def _identity_hashes(candidate: Candidate, record: ContactRecord | None) -> list[tuple[str, str]]:
+    pairs = [
+        (DoNotContact.Kind.PLATFORM_ID, identity_hash("platform_id", f"{candidate.platform}:{candidate.platform_cid}"))
+    ]
+    if record is not None and record.phone:
+        pairs.append((DoNotContact.Kind.PHONE, identity_hash("phone", record.phone)))
+    if record is not None and record.wechat:
+        pairs.append((DoNotContact.Kind.WECHAT, identity_hash("wechat", record.wechat)))
+    return pairs
+
+
+def _block_if_listed(candidate: Candidate, record: ContactRecord) -> None:
+    """A phone or WeChat id already on the do-not-contact list blocks this candidate too."""
+    pairs = _identity_hashes(candidate, record)[1:]
+    if pairs and not candidate.do_not_contact:
+        hits = DoNotContact.objects.filter(value_hash__in=[h for _k, h in pairs]).exists()
+        if hits:
+            Candidate.objects.filter(pk=candidate.pk).update(do_not_contact=True)
+
+
+def do_not_contact_add(conversation: Conversation, *, reason: str) -> None:
+    """The candidate declined: never screen them in again, on any job, by any of their identifiers."""
+    record = ContactRecord.objects.filter(conversation=conversation).first()
+    DoNotContact.objects.bulk_create(
+        [
+            DoNotContact(kind=kind, value_hash=value, reason=reason)
+            for kind, value in _identity_hashes(conversation.candidate, record)
+        ],
+        ignore_conflicts=True,
+    )
+    Candidate.objects.filter(pk=conversation.candidate_id).update(do_not_contact=True)
+
+
+def conversation_save(conversation: Conversation, *fields: str) -> None:
+    conversation.version = F("version") + 1
+    conversation.save(update_fields=[*fields, "version", "updated_at"])
+    conversation.refresh_from_db(fields=["version"])

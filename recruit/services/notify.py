@@ -1,0 +1,90 @@
+"""Recruiter notifications through the outbox (written in the event's transaction, delivered later)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+import httpx
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from chatbot.contacts import mask_email, mask_phone, mask_wechat
+from recruit.models import Conversation, Notification
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 8
+WEBHOOK_TIMEOUT = 10.0
+
+
+def notification_enqueue(*, conversation: Conversation, kind: str, detail: str = "") -> Notification:
+    """Queue a notification. Call inside the event's transaction: both commit or neither does.
+
+    The payload carries masked contact details and an admin link, never the transcript.
+    """
+    contact = getattr(conversation, "contact", None)
+    payload = {
+        "kind": kind,
+        "detail": detail,
+        "job": conversation.job.name,
+        "jobID": conversation.job.job_id,
+        "accountID": conversation.account.account_id,
+        "candidate": conversation.candidate.name,
+        "contact": {
+            "phone": mask_phone(contact.phone) if contact and contact.phone else "",
+            "wechat": mask_wechat(contact.wechat) if contact and contact.wechat else "",
+            "email": mask_email(contact.email) if contact and contact.email else "",
+        },
+        "url": settings.SITE_URL.rstrip("/") + reverse("admin:recruit_conversation_change", args=[conversation.pk]),
+    }
+    webhook = conversation.job.notify_webhook
+    notification = Notification.objects.create(
+        team_id=conversation.job.team_id,
+        kind=kind,
+        conversation=conversation,
+        webhook=webhook,
+        payload=payload,
+        status=Notification.Status.PENDING if webhook else Notification.Status.SKIPPED,
+        next_attempt_at=timezone.now(),
+    )
+    if webhook:
+        from recruit.tasks import deliver_notifications
+
+        transaction.on_commit(lambda: deliver_notifications.delay())
+    return notification
+
+
+def notifications_deliver(*, limit: int = 50) -> int:
+    """Post due notifications. Each row is claimed with a lock that skips rows another worker holds;
+    the HTTP call happens after the claim commits, so no lock is held while waiting on the peer."""
+    now = timezone.now()
+    with transaction.atomic():
+        due = list(
+            Notification.objects.select_for_update(skip_locked=True)
+            .filter(status=Notification.Status.PENDING, next_attempt_at__lte=now)
+            .order_by("next_attempt_at")[:limit]
+        )
+        for row in due:
+            row.attempts += 1
+            # Claim: push the next attempt out so a parallel worker does not send it meanwhile.
+            row.next_attempt_at = now + timedelta(minutes=2 ** min(row.attempts, 10))
+            row.save(update_fields=["attempts", "next_attempt_at"])
+    sent = 0
+    for row in due:
+        try:
+            response = httpx.post(row.webhook, json=row.payload, timeout=WEBHOOK_TIMEOUT)
+            response.raise_for_status()
+        except httpx.HTTPError as exc:
+            failed = row.attempts >= MAX_ATTEMPTS
+            Notification.objects.filter(pk=row.pk).update(
+                last_error=f"{type(exc).__name__}"[:255],
+                status=Notification.Status.FAILED if failed else Notification.Status.PENDING,
+            )
+            logger.warning("notification %s attempt %s failed: %s", row.pk, row.attempts, type(exc).__name__)
+            continue
+        Notification.objects.filter(pk=row.pk).update(status=Notification.Status.SENT, sent_at=timezone.now())
+        sent += 1
+    return sent

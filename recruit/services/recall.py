@@ -1,0 +1,167 @@
+"""Nudging silent candidates (CONTRACT candidate/recallList, candidate/recallResult)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from chatbot.engines import engine_for, engine_kind
+from chatbot.history import ROBOT_SIDE
+from chatbot.rule import recall_message
+from chatbot.types import EngineError
+from hunter_robot.api.errors import NotFound
+from recruit.models import ContactRecord, Conversation, Message, RecruitAccount
+from recruit.services.chat import job_script
+from recruit.services.conversations import conversation_save, messages_append
+
+logger = logging.getLogger(__name__)
+
+PERSONALISE_TIMEOUT = 5.0
+
+
+@dataclass(frozen=True)
+class Step:
+    after_hours: int
+    msg: str
+
+
+def job_steps(job) -> list[Step]:
+    steps = [Step(s.after_hours, s.msg) for s in job.recall_steps.all()]
+    return steps or [Step(hours, msg) for hours, msg in settings.DEFAULT_RECALL_STEPS]
+
+
+def _obtained(conversation: Conversation) -> bool:
+    try:
+        return conversation.contact.obtained
+    except ContactRecord.DoesNotExist:
+        return False
+
+
+def _personalise(conversation: Conversation, template_msg: str) -> str:
+    """The job's LLM may rewrite the nudge from the profile; any failure keeps the template."""
+    job = conversation.job
+    if engine_kind(job.robot_api) != "llm":
+        return template_msg
+    engine, model = engine_for(job.robot_api)
+    profile = conversation.candidate.profile or {}
+    summary = "；".join(
+        str(value)
+        for value in (profile.get("expected_positions"), profile.get("work_titles"), profile.get("skills"))
+        if value
+    )
+    try:
+        return engine.personalise_recall(
+            template_msg=template_msg,
+            name=conversation.candidate.name,
+            job=job_script(job),
+            profile_summary=summary[:500],
+            timeout=PERSONALISE_TIMEOUT,
+        )
+    except EngineError as exc:
+        logger.info("recall personalisation failed, using the template: %s", exc)
+        return template_msg
+
+
+def recall_list(
+    *, account: RecruitAccount, cids: list[str], read_cids: set[str], now: datetime | None = None
+) -> list[dict]:
+    """The candidates to nudge now, one item each from their most recent qualifying conversation.
+    Only marks the step as offered; recallResult counts it."""
+    now = now or timezone.now()
+    conversations = (
+        Conversation.objects.filter(
+            account=account,
+            candidate__platform=account.platform,
+            candidate__platform_cid__in=cids,
+            status=Conversation.Status.OPEN,
+            needs_human=False,
+            taken_over_by__isnull=True,
+            last_speaker__in=ROBOT_SIDE,
+            last_robot_at__isnull=False,
+        )
+        .select_related("job", "candidate", "contact")
+        .prefetch_related("job__recall_steps")
+        .order_by("-updated_at", "-id")
+    )
+    offers: list[tuple[Conversation, int, str]] = []
+    seen: set[int] = set()
+    for conversation in conversations:
+        candidate = conversation.candidate
+        if candidate.pk in seen or _obtained(conversation):
+            continue
+        steps = job_steps(conversation.job)
+        step_index = conversation.recall_count
+        if step_index >= len(steps):
+            continue
+        hours = steps[step_index].after_hours
+        if candidate.platform_cid in read_cids:
+            hours = min(hours, conversation.job.read_recall_after_hours)
+        if now - conversation.last_robot_at < timedelta(hours=hours):
+            continue
+        seen.add(candidate.pk)
+        template = recall_message(steps[step_index].msg, name=candidate.name, job_name=conversation.job.name)
+        offers.append((conversation, step_index, template))
+    items = []
+    for conversation, step_index, template in offers:
+        msg = _personalise(conversation, template)
+        Conversation.objects.filter(pk=conversation.pk).update(recall_offered_step=step_index, recall_offered_msg=msg)
+        items.append(
+            {
+                "candidate_id": conversation.candidate.platform_cid,
+                "candidate_name": conversation.candidate.name,
+                "job_id": conversation.job.job_id,
+                "need_recall": True,
+                "recall_msg": msg,
+            }
+        )
+    return items
+
+
+@transaction.atomic
+def recall_result(*, account: RecruitAccount, cid: str, now: datetime | None = None) -> int:
+    """Record that the offered nudge was sent: once per offered step.
+
+    Concurrency: the conversation row is locked and the offer cleared in the same transaction, so
+    a repeated or concurrent call finds no offer and advances nothing.
+    """
+    now = now or timezone.now()
+    mine = Conversation.objects.filter(
+        account=account, candidate__platform=account.platform, candidate__platform_cid=cid
+    )
+    conversation = (
+        mine.select_for_update().filter(recall_offered_step__isnull=False).order_by("-updated_at", "-id").first()
+    )
+    if conversation is None:
+        count = mine.aggregate(n=Max("recall_count"))["n"]
+        if count is None:
+            raise NotFound(f"candidateID: no conversation with {cid} on {account.account_id}")
+        return count
+    if conversation.recall_offered_step == conversation.recall_count:
+        messages_append(
+            conversation,
+            [
+                Message(
+                    speaker=Message.Speaker.ROBOT, text=conversation.recall_offered_msg, is_recall=True, engine="recall"
+                )
+            ],
+            now=now,
+        )
+        conversation.recall_count += 1
+    conversation.recall_offered_step = None
+    conversation.recall_offered_msg = ""
+    conversation_save(
+        conversation,
+        "recall_count",
+        "recall_offered_step",
+        "recall_offered_msg",
+        "message_count",
+        "last_message_at",
+        "last_speaker",
+    )
+    return conversation.recall_count

@@ -1,0 +1,240 @@
+"""Greet-or-not decisions (CONTRACT candidate/filter, preFilter/v2).
+
+The query count is constant (pinned in tests): the gates are computed in one annotated query and
+the reservation is taken with one conditional upsert.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.utils import timezone
+
+from hunter_robot.api.errors import Conflict
+from recruit import quota
+from recruit.models import (
+    AccountJob,
+    Candidate,
+    Conversation,
+    DoNotContact,
+    Greeting,
+    Job,
+    RawCard,
+    RecruitAccount,
+    Reservation,
+    ScreeningDecision,
+    lines,
+)
+from recruit.pii import identity_hash
+from recruit.platforms import parse_profile
+from recruit.platforms.profile import Profile
+from recruit.screening import Criteria, evaluate
+
+
+@dataclass
+class Decision:
+    touch: bool
+    reasons: list[str] = field(default_factory=list)
+
+
+def job_criteria(job: Job) -> Criteria:
+    return Criteria(
+        age_min=job.age_min,
+        age_max=job.age_max,
+        min_degree=job.min_degree or None,
+        work_years_min=job.work_years_min,
+        work_years_max=job.work_years_max,
+        cities=lines(job.cities),
+        salary_min_k=job.salary_min_k,
+        salary_max_k=job.salary_max_k,
+        keywords=lines(job.keywords),
+        exclude_keywords=lines(job.exclude_keywords),
+        exclude_companies=lines(job.exclude_companies),
+        active_desc=lines(job.active_desc),
+        active_within_minutes=job.active_within_minutes,
+        school_tier=job.school_tier,
+        on_missing=job.on_missing,
+    )
+
+
+def _card_hash(payload: dict) -> str:
+    canonical = json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def raw_card_store(*, platform: str, payload: dict) -> RawCard:
+    """One row per distinct content. One upsert query; concurrent stores converge on the same row."""
+    [card] = RawCard.objects.bulk_create(
+        [RawCard(sha256=_card_hash(payload), platform=platform, payload=payload)],
+        update_conflicts=True,
+        unique_fields=["sha256"],
+        update_fields=["platform"],
+    )
+    return card
+
+
+def candidate_upsert(*, platform: str, cid: str, profile: Profile, raw_card: RawCard) -> Candidate:
+    """The candidate row with its latest parsed profile, in one upsert query."""
+    [candidate] = Candidate.objects.bulk_create(
+        [
+            Candidate(
+                platform=platform,
+                platform_cid=cid,
+                name=(profile.name or "")[:100],
+                profile=profile.to_dict(),
+                raw_card=raw_card,
+            )
+        ],
+        update_conflicts=True,
+        unique_fields=["platform", "platform_cid"],
+        update_fields=["name", "profile", "raw_card", "updated_at"],
+    )
+    return candidate
+
+
+def _gates(account: RecruitAccount, job_filter: Q, candidate: Candidate, now: datetime) -> AccountJob | None:
+    """The account's task for the job with every gate the decision needs, in one query."""
+    day = timezone.localdate(now)
+    greeted_today = (
+        Greeting.objects.filter(account=account, job=OuterRef("job"), day=day)
+        .values("account")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    held = (
+        Reservation.objects.filter(account=account, job=OuterRef("job"), expires_at__gt=now)
+        .exclude(candidate=candidate)
+        .values("account")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    platform_hash = identity_hash(DoNotContact.Kind.PLATFORM_ID, f"{candidate.platform}:{candidate.platform_cid}")
+    return (
+        AccountJob.objects.filter(job_filter, account=account)
+        .select_related("job")
+        .annotate(
+            done=Subquery(greeted_today),
+            held=Subquery(held),
+            contacted=Exists(Conversation.objects.filter(job=OuterRef("job"), candidate=candidate)),
+            blocked=Exists(DoNotContact.objects.filter(kind=DoNotContact.Kind.PLATFORM_ID, value_hash=platform_hash))
+            | Exists(Candidate.objects.filter(pk=candidate.pk, do_not_contact=True)),
+        )
+        .order_by("-linked", "position", "id")
+        .first()
+    )
+
+
+def _reserve(*, job: Job, candidate: Candidate, account: RecruitAccount, now: datetime) -> bool:
+    """Take or renew the reservation unless another account holds a live one: one atomic statement
+    (INSERT … ON CONFLICT DO UPDATE … WHERE), so concurrent filters give at most one `true`."""
+    table = Reservation._meta.db_table
+    expires = now + timedelta(seconds=settings.RESERVATION_TTL)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {table} (job_id, candidate_id, account_id, expires_at, created_at)
+            VALUES (%s, %s, %s, %s, %s)
+            ON CONFLICT (job_id, candidate_id) DO UPDATE
+               SET account_id = excluded.account_id, expires_at = excluded.expires_at,
+                   created_at = excluded.created_at
+             WHERE {table}.account_id = excluded.account_id OR {table}.expires_at <= %s
+            RETURNING account_id
+            """,
+            [job.pk, candidate.pk, account.pk, expires, now, now],
+        )
+        return cursor.fetchone() is not None
+
+
+def decide(
+    *,
+    account: RecruitAccount,
+    link: AccountJob,
+    candidate: Candidate,
+    profile: Profile,
+    raw_card: RawCard | None,
+    source: str,
+    now: datetime,
+) -> Decision:
+    """Apply the CONTRACT's gates and criteria to an annotated task row; store the decision."""
+    job = link.job
+    reasons = []
+    if not account.active:
+        reasons.append("inactive: account paused")
+    if not job.active or not link.active:
+        reasons.append("inactive: job paused")
+    left = quota.remaining(link.hello_sum, link.done or 0) - (link.held or 0)
+    if left <= 0:
+        reasons.append("quota: none left today")
+    if link.blocked:
+        reasons.append("do_not_contact: candidate asked not to be contacted")
+    if link.contacted:
+        reasons.append("dedupe: already contacted for this job")
+    results = evaluate(profile, job_criteria(job), now=now)
+    reasons += [r.reason for r in results if not r.passed]
+    touch = not reasons
+    if touch and not _reserve(job=job, candidate=candidate, account=account, now=now):
+        touch = False
+        reasons.append("reserved: held by another account")
+    ScreeningDecision.objects.create(
+        account=account,
+        job=job,
+        candidate=candidate,
+        raw_card=raw_card,
+        touch=touch,
+        reasons=reasons,
+        details=[r.to_dict() for r in results],
+        profile=profile.to_dict(),
+        source=source,
+    )
+    return Decision(touch=touch, reasons=reasons)
+
+
+@transaction.atomic
+def candidate_filter(
+    *, account: RecruitAccount, job_filter: Q | None, info: dict, cid: str | None, now: datetime | None = None
+) -> Decision:
+    """Screen one card for `account`. `job_filter` selects the explicit job; None applies the
+    CONTRACT §3 fallback (job of the latest conversation with this candidate, else the first job)."""
+    now = now or timezone.now()
+    profile = parse_profile(account.platform, info)
+    cid = cid or profile.candidate_id
+    raw_card = raw_card_store(platform=account.platform, payload=info)
+    candidate = candidate_upsert(platform=account.platform, cid=cid, profile=profile, raw_card=raw_card)
+    link = _gates(account, job_filter or _fallback_filter(account, candidate), candidate, now)
+    if link is None:
+        raise Conflict(f"jobID: no job of {account.account_id} to screen for")
+    return decide(
+        account=account, link=link, candidate=candidate, profile=profile, raw_card=raw_card, source="filter", now=now
+    )
+
+
+def _fallback_filter(account: RecruitAccount, candidate: Candidate) -> Q:
+    recent = (
+        Conversation.objects.filter(account=account, candidate=candidate)
+        .order_by("-updated_at")
+        .values_list("job_id", flat=True)
+        .first()
+    )
+    return Q(job_id=recent) if recent is not None else Q(linked=True)
+
+
+@transaction.atomic
+def candidate_prefilter(*, account: RecruitAccount, job_filter: Q, cid: str, now: datetime | None = None):
+    """Re-evaluate a stored profile; None when the candidate's profile is not stored."""
+    now = now or timezone.now()
+    candidate = Candidate.objects.filter(platform=account.platform, platform_cid=cid, profile__isnull=False).first()
+    if candidate is None:
+        return None
+    link = _gates(account, job_filter, candidate, now)
+    if link is None:
+        raise Conflict(f"jobID: not a job of {account.account_id}")
+    profile = Profile.from_dict(candidate.profile)
+    return decide(
+        account=account, link=link, candidate=candidate, profile=profile, raw_card=None, source="prefilter", now=now
+    )
