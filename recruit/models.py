@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+
 from django.conf import settings
+from django.core.files.storage import FileSystemStorage
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
@@ -394,10 +397,22 @@ class Message(models.Model):
         return f"{self.speaker}: {self.text[:30]}"
 
 
-def _cv_storage():
-    from django.core.files.storage import FileSystemStorage
+class PrivateStorage(FileSystemStorage):
+    """CV files: under PRIVATE_MEDIA_ROOT (read at use, so tests can point it elsewhere), no URL."""
 
-    return FileSystemStorage(location=settings.PRIVATE_MEDIA_ROOT, base_url=None)
+    @property
+    def base_location(self):
+        return settings.PRIVATE_MEDIA_ROOT
+
+    @property
+    def location(self):
+        return os.path.abspath(self.base_location)
+
+    def url(self, name):
+        raise ValueError("CV files have no public URL")
+
+
+private_storage = PrivateStorage()
 
 
 class ContactRecord(models.Model):
@@ -408,7 +423,7 @@ class ContactRecord(models.Model):
     phone_exchanged = models.BooleanField(_("已交换电话"), default=False)
     wechat_exchanged = models.BooleanField(_("已交换微信"), default=False)
     cv_received = models.BooleanField(_("已收到简历"), default=False)
-    cv_file = models.FileField(_("简历文件"), storage=_cv_storage, upload_to="cv/%Y/%m", blank=True)
+    cv_file = models.FileField(_("简历文件"), storage=private_storage, upload_to="cv/%Y/%m", blank=True)
     cv_name = models.CharField(_("简历文件名"), max_length=255, blank=True)
     cv_type = models.CharField(_("简历类型"), max_length=8, blank=True)
     cv_size = models.PositiveIntegerField(_("简历大小"), null=True, blank=True)

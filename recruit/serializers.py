@@ -165,12 +165,8 @@ class AccountRegisterInput(serializers.Serializer):
 
 class AccountInput(serializers.Serializer):
     accountID = IdField()
-    jobID = serializers.JSONField(required=False, allow_null=True)
-
-    def validate_jobID(self, value):
-        if value is not None and (isinstance(value, bool) or not isinstance(value, (str, int))):
-            raise serializers.ValidationError("expected a string or integer")
-        return value
+    # Deprecated in candidate calls: absent, "", null, "None" all mean "use the fallback".
+    jobID = IdField(required=False, allow_null=True, allow_blank=True)
 
 
 class TaskStatusField(serializers.Field):

@@ -70,7 +70,7 @@ def test_wrong_secret_is_1401(remote):
     assert (status, body["ret"]) == (401, 1401)
 
 
-def test_key_is_stored_hashed():
+def test_key_is_stored_hashed(db):
     key, plain = make_key()
     assert plain not in (key.key_hash, key.prefix) and key.matches(plain)
 

@@ -14,15 +14,16 @@ class IdField(serializers.Field):
         "max_length": "longer than {max_length} characters",
     }
 
-    def __init__(self, *, max_length: int = 255, **kwargs):
+    def __init__(self, *, max_length: int = 255, allow_blank: bool = False, **kwargs):
         self.max_length = max_length
+        self.allow_blank = allow_blank
         super().__init__(**kwargs)
 
     def to_internal_value(self, data) -> str:
         if isinstance(data, bool) or not isinstance(data, (str, int)):
             self.fail("type")
         value = str(data).strip()
-        if not value:
+        if not value and not self.allow_blank:
             self.fail("blank")
         if len(value) > self.max_length:
             self.fail("max_length", max_length=self.max_length)

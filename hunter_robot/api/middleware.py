@@ -1,6 +1,6 @@
 """Keeps the envelope on the paths DRF never sees: unknown URL, wrong method, oversize body, crashes.
 
-It also pins API messages to English (the admin stays Chinese) and tags each request with an id.
+It also pins API messages to English and tags each request with an id.
 """
 
 from __future__ import annotations
@@ -36,8 +36,7 @@ class ApiEnvelopeMiddleware:
         request.request_id = uuid.uuid4().hex[:12]
         if not is_api_path(request.path_info):
             return self.get_response(request)
-        with translation.override("en"):
-            response = self.get_response(request)
+        response = self.get_response(request)
         response["X-Request-ID"] = request.request_id
         if response.get("Content-Type") == CONTENT_TYPE:
             return response
@@ -57,6 +56,8 @@ class ApiEnvelopeMiddleware:
     def process_view(self, request, view_func, view_args, view_kwargs):
         if not is_api_path(request.path_info):
             return None
+        # After LocaleMiddleware: API messages are English, read in bot logs (the admin stays Chinese).
+        translation.activate("en")
         # CONTRACT order: unknown URL → wrong method → body too large → authentication → …
         if request.method != "POST":
             return envelope_response(1001, f"method {request.method} not allowed", status=405)

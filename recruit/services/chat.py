@@ -45,9 +45,7 @@ from recruit.services.conversations import (
 from recruit.services.notify import notification_enqueue
 
 # Only an acknowledgement: no answer is due after the conversation finished.
-ACK = re.compile(
-    r"^[\s\W_]*(好的?|好滴|嗯+|哦+|ok|okay|收到|谢谢|多谢|感谢|thx|thanks|行|可以|没问题|👌|👍|🙏)*[\s\W_]*$", re.I
-)
+ACK = re.compile(r"^(?:[\s\W_]|好的?|好滴|嗯|哦|ok|okay|收到|谢谢|多谢|感谢|thx|thanks|行|可以|没问题|了)*$", re.I)
 REFUSAL_INTENTS = {"refuse", "拒绝"}
 
 

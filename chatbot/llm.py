@@ -1,0 +1,332 @@
+"""The `llm` / `llm:<model>` engine: an OpenAI-compatible chat model answering in validated JSON.
+
+The model gets the job script, the policy and the (already masked) transcript and must answer
+{"intent", "reply", "next_step", "contact"}. Anything else, and every transport failure, is an
+EngineError so the caller falls back to the rule engine.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import openai
+
+from chatbot.types import (
+    FINISH,
+    NEED_CONTACT,
+    NEED_ENSURE,
+    NORMAL_CHAT,
+    SYSTEM,
+    USER,
+    ChatContext,
+    Contacts,
+    EngineError,
+    EngineReply,
+    JobScript,
+    Turn,
+)
+
+LLM_NEXT_STEPS = (NORMAL_CHAT, NEED_CONTACT, NEED_ENSURE, FINISH)
+SYSTEM_PREFIX = "[系统提示] "
+# Older turns add cost and latency but rarely change the next answer.
+MAX_TURNS = 60
+MAX_JD_CHARS = 4000
+MAX_RECALL_CHARS = 300
+# A retry is only worth it if the second attempt has a realistic chance to finish in time.
+MIN_ATTEMPT_SECONDS = 1.0
+RETRY_BACKOFF_SECONDS = 0.2
+
+FAQ_LABELS = {
+    "salary": "薪资",
+    "location": "工作地点",
+    "hours": "工作时间",
+    "benefits": "福利",
+    "company": "公司介绍",
+}
+
+_PHONE_RE = re.compile(r"\+?\d{7,15}")
+_WECHAT_RE = re.compile(r"[A-Za-z][-_A-Za-z0-9]{5,19}")
+_EMAIL_RE = re.compile(r"[^@\s]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
+_FENCE_RE = re.compile(r"^```(?:json)?\s*(.*?)\s*```$", re.S)
+
+
+@dataclass
+class LLMConfig:
+    base_url: str
+    api_key: str
+    model: str
+    timeout: float = 15.0
+    max_retries: int = 1
+
+
+@functools.lru_cache(maxsize=16)
+def _client(base_url: str, api_key: str, timeout: float) -> openai.OpenAI:
+    """Shared per endpoint: callers build an engine per turn, and a fresh client would cost a TLS
+    context and a cold connection pool each time. The client is thread-safe."""
+    # SDK retries are off: each would restart the full timeout and overrun the caller's deadline.
+    # `LLMEngine._complete` retries itself within the remaining budget instead.
+    return openai.OpenAI(base_url=base_url, api_key=api_key, timeout=timeout, max_retries=0)
+
+
+class LLMEngine:
+    name = "llm"
+
+    def __init__(self, config: LLMConfig):
+        self.config = config
+        self.client = _client(config.base_url, config.api_key, config.timeout)
+
+    def reply(self, ctx: ChatContext, *, timeout: float) -> EngineReply:
+        model = ctx.model or self.config.model
+        messages = [{"role": "system", "content": system_prompt(ctx)}, *transcript_messages(ctx)]
+        content, usage = self._complete(model, messages, timeout=timeout)
+        answer = _parse_object(content)
+        return _engine_reply(answer, model=model, usage=usage)
+
+    def personalise_recall(
+        self,
+        *,
+        template_msg: str,
+        name: str,
+        job: JobScript,
+        profile_summary: str,
+        timeout: float,
+        model: str = "",
+    ) -> str:
+        """A nudge rewritten for this candidate; EngineError on anything unusable (caller keeps the
+        template)."""
+        messages = [
+            {"role": "system", "content": _recall_prompt(job)},
+            {
+                "role": "user",
+                "content": json.dumps(
+                    {"候选人称呼": name, "候选人背景": profile_summary, "模板消息": template_msg},
+                    ensure_ascii=False,
+                ),
+            },
+        ]
+        content, _usage = self._complete(model or self.config.model, messages, timeout=timeout)
+        answer = _parse_object(content)
+        msg = answer.get("msg")
+        if not isinstance(msg, str) or not msg.strip():
+            raise EngineError("invalid answer: msg missing or empty")
+        msg = msg.strip()
+        if len(msg) > MAX_RECALL_CHARS:
+            raise EngineError("invalid answer: msg too long")
+        return msg
+
+    def _complete(self, model: str, messages: list[dict], *, timeout: float) -> tuple[str, Any]:
+        """One chat completion within `timeout` seconds in total, retries included."""
+        budget = max(0.1, min(self.config.timeout, timeout))
+        deadline = time.monotonic() + budget
+        retries_left = max(0, self.config.max_retries)
+        while True:
+            remaining = deadline - time.monotonic()
+            try:
+                response = self.client.with_options(timeout=max(0.05, remaining)).chat.completions.create(
+                    model=model,
+                    messages=messages,
+                    response_format={"type": "json_object"},
+                )
+            except openai.APIStatusError as exc:
+                reason = f"HTTP {exc.status_code}"
+                retryable = exc.status_code in (408, 409, 429) or exc.status_code >= 500
+            except openai.APITimeoutError:
+                raise EngineError(f"timeout after {budget:.1f}s") from None
+            except openai.APIConnectionError:
+                reason, retryable = "connection error", True
+            except openai.OpenAIError as exc:
+                # Response validation and similar SDK errors: the peer is not speaking the protocol.
+                raise EngineError(f"invalid response ({type(exc).__name__})") from None
+            else:
+                return _first_content(response), getattr(response, "usage", None)
+            if not retryable or retries_left <= 0:
+                raise EngineError(reason)
+            if deadline - time.monotonic() < MIN_ATTEMPT_SECONDS + RETRY_BACKOFF_SECONDS:
+                raise EngineError(f"{reason}, no time left to retry")
+            retries_left -= 1
+            time.sleep(RETRY_BACKOFF_SECONDS)
+
+
+def _first_content(response: Any) -> str:
+    try:
+        choice = response.choices[0]
+        content = choice.message.content
+    except (AttributeError, IndexError, TypeError):
+        raise EngineError("invalid response: no choices") from None
+    if not isinstance(content, str) or not content.strip():
+        raise EngineError("invalid answer: empty content")
+    if getattr(choice, "finish_reason", None) == "length":
+        raise EngineError("invalid answer: truncated")
+    return content
+
+
+def _parse_object(content: str) -> dict:
+    text = content.strip()
+    # Some compatible servers ignore response_format and fence the JSON; the content is still JSON.
+    fenced = _FENCE_RE.match(text)
+    if fenced:
+        text = fenced.group(1)
+    try:
+        answer = json.loads(text)
+    except ValueError:
+        raise EngineError("invalid answer: not JSON") from None
+    if not isinstance(answer, dict):
+        raise EngineError("invalid answer: not a JSON object")
+    return answer
+
+
+def _engine_reply(answer: dict, *, model: str, usage: Any) -> EngineReply:
+    # Reasons name the field, never its value: values may echo the candidate's words.
+    intent = answer.get("intent")
+    if not isinstance(intent, str):
+        raise EngineError("invalid answer: intent must be a string")
+    reply = answer.get("reply")
+    if not isinstance(reply, str) or not reply.strip():
+        raise EngineError("invalid answer: reply must be a non-empty string")
+    next_step = answer.get("next_step")
+    if next_step not in LLM_NEXT_STEPS:
+        raise EngineError("invalid answer: next_step not one of " + "|".join(LLM_NEXT_STEPS))
+    contact = answer.get("contact")
+    if contact is not None and not isinstance(contact, dict):
+        raise EngineError("invalid answer: contact must be an object")
+    return EngineReply(
+        next_step=next_step,
+        content=reply.strip(),
+        intent=intent.strip()[:64],
+        contact=_contacts(contact or {}),
+        model=model,
+        prompt_tokens=_token_count(usage, "prompt_tokens"),
+        completion_tokens=_token_count(usage, "completion_tokens"),
+    )
+
+
+def _token_count(usage: Any, field: str) -> int | None:
+    value = getattr(usage, field, None) if usage is not None else None
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+
+
+def _contacts(raw: dict) -> Contacts:
+    """Only well-formed values survive: the model sees masked text (138****8000) and may echo it or
+    write placeholders such as "无"."""
+
+    def text(key: str) -> str:
+        value = raw.get(key)
+        return value.strip() if isinstance(value, str) else ""
+
+    phone = re.sub(r"[\s()-]", "", text("phone"))
+    wechat = text("wechat")
+    email = text("email")
+    return Contacts(
+        phone=phone if _PHONE_RE.fullmatch(phone) else "",
+        wechat=wechat if _WECHAT_RE.fullmatch(wechat) or _PHONE_RE.fullmatch(wechat) else "",
+        email=email if len(email) <= 254 and _EMAIL_RE.fullmatch(email) else "",
+    )
+
+
+def transcript_messages(ctx: ChatContext) -> list[dict[str, str]]:
+    """Transcript turns as chat messages: the candidate is the user, every robot-side line (robot or
+    recruiter) the assistant, system notices a prefixed user line (models handle a single system
+    prompt best)."""
+    turns: list[Turn] = ctx.transcript[-MAX_TURNS:]
+    messages = []
+    for turn in turns:
+        if turn.speaker == USER:
+            messages.append({"role": "user", "content": turn.text})
+        elif turn.speaker == SYSTEM:
+            messages.append({"role": "user", "content": SYSTEM_PREFIX + turn.text})
+        else:
+            messages.append({"role": "assistant", "content": turn.text})
+    if not any(turn.speaker == USER for turn in turns) and ctx.new_user_text:
+        messages.append({"role": "user", "content": ctx.new_user_text})
+    return messages
+
+
+ANSWER_SCHEMA = (
+    '{"intent": "<候选人本轮意图，简短中文，如 询问薪资/同意/拒绝/提供联系方式>", '
+    '"reply": "<发给候选人的回复，不能为空>", '
+    '"next_step": "normal_chat|need_contact|need_ensure|finish", '
+    '"contact": {"phone": "", "wechat": "", "email": ""}}'
+)
+
+
+def system_prompt(ctx: ChatContext) -> str:
+    job = ctx.job
+    wechat = ctx.channel == "wechat"
+    lines = [
+        f"你是招聘方的招聘助理，正在{'微信' if wechat else '招聘平台'}上和候选人「{ctx.candidate_name}」"
+        f"沟通职位「{job.name}」。用简短、口语化、礼貌的中文回复，每次不超过3句话；"
+        "需要分成多条消息时用换行分隔。",
+        "",
+        "## 职位信息",
+        f"职位名称：{job.name}",
+    ]
+    if job.jd:
+        lines.append("职位描述：" + job.jd[:MAX_JD_CHARS])
+    for key, value in job.faq.items():
+        if value:
+            lines.append(f"{FAQ_LABELS.get(key, key)}：{value}")
+    if job.touch_msg:
+        lines.append(f"已发送的开场白：{job.touch_msg}")
+    lines += ["", "## 当前状态"]
+    if wechat:
+        lines.append("已经是微信好友，联系方式已获得。")
+    else:
+        lines.append(f"已获得候选人联系方式（电话/微信/简历）：{'是' if ctx.has_contact else '否'}")
+        lines.append(f"已索要联系方式次数：{ctx.contact_asks}，上限：{job.max_contact_asks}")
+    lines += ["", "## 目标与规则"]
+    if wechat:
+        lines += [
+            "目标：确认候选人对职位的意向，收集简历，并约定面试时间。",
+            "- 候选人有意向但还没发简历或没约定面试时间：回答问题后请对方发简历或约面试时间，next_step 用 "
+            "normal_chat。",
+            "- 已确认意向、收到简历并约好面试时间，或候选人明确拒绝：礼貌结束，next_step 用 finish。",
+        ]
+    else:
+        lines += [
+            "目标：回答候选人对职位的问题，并拿到候选人的手机号、微信号或简历。",
+            "- 候选人提问：只根据上面的职位信息回答，next_step 用 normal_chat。",
+        ]
+        if ctx.has_contact:
+            lines.append("- 联系方式已获得：不要再索要，回答完问题后用结束语收尾，next_step 用 finish。")
+        elif ctx.contact_asks >= job.max_contact_asks:
+            lines.append("- 索要联系方式次数已用完：不要再索要，next_step 不能用 need_contact，只回答问题。")
+        else:
+            lines.append("- 候选人表现出兴趣且还没有联系方式：在回复里自然地索要联系方式，next_step 用 need_contact。")
+            if job.contact_ask:
+                lines.append("  可参考的索要话术：" + " / ".join(job.contact_ask))
+        lines.append("- 候选人在对话里给出了手机号、微信号或简历：表示感谢并用结束语收尾，next_step 用 finish。")
+        lines.append("- 候选人明确表示不考虑、不感兴趣：礼貌道别，next_step 用 finish。")
+    lines += [
+        "- 职位信息里没有答案的问题、候选人要求人工或问你是不是机器人、敏感话题（歧视、违法、投诉等）："
+        "回复一句简短的稍候话术（如 这个问题我确认一下再回复您），next_step 用 need_ensure。",
+        "- 不要编造职位信息里没有的薪资、地点、福利等内容，不要承诺录用。",
+        f"- 以「{SYSTEM_PREFIX.strip()}」开头的用户消息是平台通知（如交换联系方式、发送简历），不是候选人说的话。",
+        "- 对话中的联系方式已打码（如 138****8000），不要复述或猜测。",
+    ]
+    if job.closing_msg:
+        lines.append(f"- 结束语：{job.closing_msg}")
+    lines += [
+        "",
+        "## 回答格式",
+        "只输出一个 JSON 对象，不要输出其他文字：",
+        ANSWER_SCHEMA,
+        "next_step 只能是 normal_chat、need_contact、need_ensure、finish 之一；reply 不能为空；"
+        "contact 中只填候选人本轮明文给出的联系方式，没有则填空字符串。",
+    ]
+    return "\n".join(lines)
+
+
+def _recall_prompt(job: JobScript) -> str:
+    return "\n".join(
+        [
+            f"你是招聘助理。候选人对职位「{job.name}」的沟通中没有回复，需要发一条跟进消息。",
+            "根据用户给出的模板消息、候选人称呼和背景，改写成一条自然、礼貌、简短（不超过80字）的中文消息，"
+            "可结合候选人背景点出职位的吸引点；不要编造薪资、福利等信息，不要包含联系方式或链接。",
+            '只输出一个 JSON 对象：{"msg": "<消息>"}',
+        ]
+    )
