@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files.storage import FileSystemStorage
 from django.core.validators import MaxValueValidator
 from django.db import models
@@ -108,6 +109,19 @@ class Job(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.job_id})"
+
+    def clean(self) -> None:
+        errors = {}
+        for low, high in (
+            ("age_min", "age_max"),
+            ("work_years_min", "work_years_max"),
+            ("salary_min_k", "salary_max_k"),
+        ):
+            low_value, high_value = getattr(self, low), getattr(self, high)
+            if low_value is not None and high_value is not None and low_value > high_value:
+                errors[high] = _("不能小于下限")
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def job_id(self) -> str:

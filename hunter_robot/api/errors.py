@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.core.exceptions import ValidationError as ModelValidationError
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import Http404
 from rest_framework import exceptions as drf
@@ -96,6 +97,9 @@ def exception_handler(exc, context) -> Response:
         return failure_response(exc.ret, exc.http, exc.msg, view)
     if isinstance(exc, drf.ValidationError):
         return failure_response(1001, 400, first_error(exc.detail), view)
+    if isinstance(exc, ModelValidationError):
+        # A model-level rule (e.g. a range edited in admin, then partly updated through the API).
+        return failure_response(1001, 400, first_error(getattr(exc, "message_dict", None) or exc.messages), view)
     if isinstance(exc, drf.ParseError):
         return failure_response(1001, 400, f"body: {exc.detail}", view)
     if isinstance(exc, drf.UnsupportedMediaType):
