@@ -51,10 +51,19 @@ def notification_enqueue(*, conversation: Conversation, kind: str, detail: str =
         next_attempt_at=timezone.now(),
     )
     if webhook:
-        from recruit.tasks import deliver_notifications
-
-        transaction.on_commit(lambda: deliver_notifications.delay())
+        transaction.on_commit(_kick_delivery)
     return notification
+
+
+def _kick_delivery() -> None:
+    """Ask a worker to deliver now. A broker outage loses nothing: the row is committed and the
+    periodic task picks it up, so the bot's request must not fail here."""
+    from recruit.tasks import deliver_notifications
+
+    try:
+        deliver_notifications.delay()
+    except Exception as exc:  # kombu raises transport-specific errors
+        logger.warning("broker unavailable, notification left for the periodic task: %s", type(exc).__name__)
 
 
 def notifications_deliver(*, limit: int = 50) -> int:

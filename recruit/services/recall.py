@@ -62,6 +62,7 @@ def _personalise(conversation: Conversation, template_msg: str) -> str:
             job=job_script(job),
             profile_summary=summary[:500],
             timeout=PERSONALISE_TIMEOUT,
+            model=model,
         )
     except EngineError as exc:
         logger.info("recall personalisation failed, using the template: %s", exc)

@@ -76,3 +76,22 @@ def test_10_accounts_screening_one_candidate_at_once_get_one_touch(postgres):
     from recruit.models import Candidate, Reservation
 
     assert Candidate.objects.count() == 1 and Reservation.objects.count() == 1
+
+
+def test_concurrent_chat_calls_for_one_conversation_store_one_turn_and_one_reply(postgres):
+    job = JobFactory(platform_id="j", touch_msg="您好", faq_salary="底薪 6000", contact_ask="方便留个微信吗？")
+    link(AccountFactory(platform_id="a"), job)
+    history = [{"speaker": "robot", "msg": "您好"}, {"speaker": "user", "msg": "薪资多少？"}]
+    body = {"accountID": "account_Boss_a", "candidateID": "c1", "candidateName": "张三", "historyMsg": history}
+
+    results = run_threads(lambda i: Api(Client(REMOTE_ADDR="127.0.0.1")).ok("/recruit/candidate/chat", body), 8)
+
+    rows = list(Message.objects.order_by("seq").values_list("speaker", "text", "engine"))
+    assert [r[:2] for r in rows[:2]] == [("recruiter", "您好"), ("user", "薪资多少？")]
+    replies = [r for r in rows[2:] if r[0] == "robot"]
+    assert replies and all(r[2] == "rule" for r in replies)
+    reply_text = "\n".join(r[1] for r in replies)
+    assert len(rows) == 2 + len(replies)  # the turn and one reply, nothing doubled
+    answered = [r for r in results if r["nextStep"]]
+    assert answered and all(r == {"nextStep": "need_contact", "nextStepContent": reply_text} for r in answered)
+    assert Conversation.objects.get().contact_asks == 1

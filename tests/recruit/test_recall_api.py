@@ -132,3 +132,29 @@ def test_unknown_ids_and_failure_shape(api, greeted):
     assert recall_list(api, T0 + timedelta(days=2), ids=["nobody"]) == []
     status, body = api.post("/recruit/candidate/recallList", {"accountID": "account_Boss_zz", "candidateIDs": []})
     assert (status, body["data"]) == (404, [])
+
+
+def test_llm_job_personalises_the_nudge(api, greeted, job, settings):
+    from chatbot.testing import FakeOpenAI
+
+    job.robot_api = "llm:recall-model"
+    job.save()
+    with FakeOpenAI({"msg": "张三您好，看您做过客服，岗位很匹配～"}) as server:
+        settings.OPENAI_BASE_URL = server.base_url
+        [item] = recall_list(api, T0 + timedelta(hours=24))
+    assert item["recall_msg"] == "张三您好，看您做过客服，岗位很匹配～"
+    assert server.requests[0]["model"] == "recall-model"
+    recall_result(api, T0 + timedelta(hours=24, minutes=1))
+    assert Message.objects.get(is_recall=True).text == item["recall_msg"]
+
+
+def test_failed_personalisation_falls_back_to_the_template(api, greeted, job, settings):
+    from chatbot.testing import FakeOpenAI, HttpError
+
+    job.robot_api = "llm"
+    job.save()
+    settings.LLM_MAX_RETRIES = 0
+    with FakeOpenAI(HttpError(500)) as server:
+        settings.OPENAI_BASE_URL = server.base_url
+        [item] = recall_list(api, T0 + timedelta(hours=24))
+    assert item["recall_msg"] == "张三您好，客服专员还在招"
