@@ -13,7 +13,7 @@ from django.conf import settings
 from chatbot.external import ExternalEngine, resolve_external_url
 from chatbot.llm import LLMConfig, LLMEngine
 from chatbot.rule import RuleEngine
-from chatbot.types import ALGO_ABNORMAL, ChatContext, Engine, EngineError, EngineReply
+from chatbot.types import ChatContext, Engine, EngineError, EngineReply
 
 logger = logging.getLogger(__name__)
 
@@ -65,10 +65,6 @@ class Outcome:
     engine: str
     latency_ms: int
     error: str = ""
-
-    @property
-    def next_step(self) -> str:
-        return ALGO_ABNORMAL if self.error else self.reply.next_step
 
 
 def run_turn(robot_api: str, ctx: ChatContext, *, deadline: float | None = None) -> Outcome:

@@ -16,8 +16,9 @@ from django.utils import timezone
 
 from chatbot import history
 from chatbot.contacts import detect_notice, extract_contacts, mask_text
-from chatbot.engines import run_turn
+from chatbot.engines import Outcome, run_turn
 from chatbot.types import (
+    ALGO_ABNORMAL,
     FINISH,
     NEED_CONTACT,
     NEED_ENSURE,
@@ -134,14 +135,13 @@ def _record(
     )
     found = None
     for turn in new:
-        detected = (
-            extract_contacts(turn.text)
-            if turn.speaker == USER
-            else detect_notice(turn.text)
-            if turn.speaker == SYSTEM
-            else None
-        )
-        if detected is not None and detected.any():
+        if turn.speaker == USER:
+            detected = extract_contacts(turn.text)
+        elif turn.speaker == SYSTEM:
+            detected = detect_notice(turn.text)  # exchange accepted, CV sent
+        else:
+            continue
+        if detected.any():
             found = detected if found is None else found.merge(detected)
     record = None
     if found is not None:
@@ -177,7 +177,7 @@ def _record(
 
 
 @transaction.atomic
-def _save_reply(claim: _Claim, outcome, now: datetime) -> ChatAnswer:
+def _save_reply(claim: _Claim, outcome: Outcome, now: datetime) -> ChatAnswer:
     conversation = (
         Conversation.objects.select_for_update()
         .select_related("job", "account", "candidate")
@@ -192,7 +192,7 @@ def _save_reply(claim: _Claim, outcome, now: datetime) -> ChatAnswer:
     content = (reply.content or "").strip()
     if step == NOTHING or not content and step != FINISH:
         return ChatAnswer(NOTHING, "")
-    wire_step = outcome.next_step if outcome.error else step
+    wire_step = ALGO_ABNORMAL if outcome.error else step
     bubbles = [b.strip() for b in content.split("\n") if b.strip()]
     messages_append(
         conversation,

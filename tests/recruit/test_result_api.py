@@ -111,3 +111,25 @@ def test_invalid_contact_fields_are_1001(job, field, value, msg):
 def test_missing_candidate_name_is_1001(job):
     status, body = upload({k: v for k, v in BASE.items() if k != "candidateName"})
     assert (status, body["ret"], body["msg"]) == (400, 1001, "candidateName: this field is required")
+
+
+def test_new_wechat_id_queues_one_add_friend_task_on_the_linked_wechat_account(job):
+    from recruit.models import RecruitAccount
+    from wechat.models import WechatAccount, WechatAccountLink, WechatTask
+
+    account = RecruitAccount.objects.get()
+    wechat = WechatAccount.objects.create(team=account.team, account_id="wx-bot-1", hello_msg="您好，我是 HR 小王")
+    WechatAccountLink.objects.create(wechat_account=wechat, recruit_account=account)
+    upload({**BASE, "candidateName": "欧阳娜娜娜娜娜娜娜娜娜娜娜娜娜娜娜", "wechat": "zhang_san88"})
+    upload({**BASE, "wechat": "zhang_san88"})
+    [task] = WechatTask.objects.all()
+    assert (task.kind, task.msg, task.friend.search_id) == ("add_friend", "您好，我是 HR 小王", "zhang_san88")
+    assert task.friend.alias_id.startswith("欧阳娜娜") and len(task.friend.alias_id) <= 20
+
+
+def test_no_linked_wechat_account_queues_nothing(job):
+    from wechat.models import WechatTask
+
+    upload({**BASE, "wechat": "zhang_san88"})
+    assert not WechatTask.objects.exists()
+    assert ContactRecord.objects.get().wechat == "zhang_san88"
