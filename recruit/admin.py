@@ -13,6 +13,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from chatbot.contacts import mask_email, mask_phone, mask_wechat
+from chatbot.engines import engine_kind
 from hunter_robot.admin import TeamScopedAdmin, user_team_ids
 from hunter_robot.models import AuditLog
 from recruit import selectors
@@ -38,7 +39,7 @@ class RecallStepInline(admin.TabularInline):
 
 @admin.register(Job)
 class JobAdmin(TeamScopedAdmin):
-    list_display = ("name", "job_ref", "platform", "team", "active", "robot_api", "updated_at")
+    list_display = ("name", "job_ref", "platform", "team", "active", "engine", "updated_at")
     list_filter = ("platform", "active", "team")
     search_fields = ("name", "platform_id")
     inlines = [RecallStepInline]
@@ -88,6 +89,13 @@ class JobAdmin(TeamScopedAdmin):
     @admin.display(description=_("jobID"))
     def job_ref(self, obj: Job) -> str:
         return obj.job_id if obj.pk else "-"
+
+    @admin.display(description=_("对话引擎"), ordering="robot_api")
+    def engine(self, obj: Job) -> str:
+        labels = {"rule": _("规则"), "llm": _("大模型"), "external": _("外部算法")}
+        kind = engine_kind(obj.robot_api)
+        label = labels.get(kind, _("未识别，按规则处理"))
+        return f"{label} ({obj.robot_api})" if obj.robot_api else str(label)
 
 
 def usage_today(link: AccountJob) -> str:
