@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from hunter_robot.models import ApiKey, AuditLog, Team
@@ -12,7 +13,39 @@ def user_team_ids(request) -> list[int]:
     return list(request.user.teams.values_list("pk", flat=True))
 
 
-class TeamScopedAdmin(admin.ModelAdmin):
+def scoped_choices(db_field, request):
+    """The choices a staff user may pick for a relation: only their teams' rows (and users)."""
+    if request.user.is_superuser:
+        return None
+    teams = user_team_ids(request)
+    model = db_field.remote_field.model
+    if model is Team:
+        return Team.objects.filter(pk__in=teams)
+    if model is get_user_model():
+        return model.objects.filter(is_staff=True, teams__in=teams).distinct()
+    if any(field.name == "team" for field in model._meta.get_fields()):
+        return model.objects.filter(team__in=teams)
+    return None
+
+
+class TeamScopedFormfields:
+    """Relation pickers offer a staff user only their teams' rows, so nothing of another team can
+    be seen in a dropdown or linked by posting its id."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        queryset = scoped_choices(db_field, request)
+        if queryset is not None:
+            kwargs["queryset"] = queryset
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        queryset = scoped_choices(db_field, request)
+        if queryset is not None:
+            kwargs["queryset"] = queryset
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+class TeamScopedAdmin(TeamScopedFormfields, admin.ModelAdmin):
     """Staff see and edit only their teams' rows; superusers see all (CONTRACT §8).
 
     `team_path` is the lookup from the model to its team.
@@ -25,11 +58,6 @@ class TeamScopedAdmin(admin.ModelAdmin):
         if request.user.is_superuser:
             return queryset
         return queryset.filter(**{f"{self.team_path}__in": user_team_ids(request)})
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "team" and not request.user.is_superuser:
-            kwargs["queryset"] = Team.objects.filter(pk__in=user_team_ids(request))
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 @admin.register(Team)
@@ -61,7 +89,7 @@ class ApiKeyAdmin(TeamScopedAdmin):
                 level=messages.WARNING,
             )
 
-    @admin.action(description=_("吊销所选密钥"))
+    @admin.action(description=_("吊销所选密钥"), permissions=["change"])
     def revoke(self, request, queryset):
         from django.utils import timezone
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.db.models import Q
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
@@ -12,9 +13,9 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from chatbot.contacts import mask_email, mask_phone, mask_wechat
+from chatbot.contacts import mask_email, mask_phone, mask_text, mask_wechat
 from chatbot.engines import engine_kind
-from hunter_robot.admin import TeamScopedAdmin, user_team_ids
+from hunter_robot.admin import TeamScopedAdmin, TeamScopedFormfields, user_team_ids
 from hunter_robot.models import AuditLog
 from recruit import selectors
 from recruit.models import (
@@ -23,6 +24,7 @@ from recruit.models import (
     ContactRecord,
     Conversation,
     Job,
+    Message,
     Notification,
     RecallStep,
     RecruitAccount,
@@ -44,6 +46,7 @@ class JobAdmin(TeamScopedAdmin):
     search_fields = ("name", "platform_id")
     inlines = [RecallStepInline]
     readonly_fields = ("job_ref", "created_at", "updated_at")
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     fieldsets = (
         (None, {"fields": ("team", "platform", "platform_id", "job_ref", "name", "active", "robot_api", "jd")}),
         (
@@ -103,7 +106,7 @@ def usage_today(link: AccountJob) -> str:
     return f"{done} / {link.hello_sum}"
 
 
-class AccountJobInline(admin.TabularInline):
+class AccountJobInline(TeamScopedFormfields, admin.TabularInline):
     model = AccountJob
     extra = 0
     fields = ("job", "linked", "position", "hello_sum", "active", "slots_summary", "today", "edit_link")
@@ -153,11 +156,11 @@ class RecruitAccountAdmin(TeamScopedAdmin):
     def account_ref(self, obj: RecruitAccount) -> str:
         return obj.account_id if obj.pk else "-"
 
-    @admin.action(description=_("暂停所选账号"))
+    @admin.action(description=_("暂停所选账号"), permissions=["change"])
     def pause(self, request, queryset):
         queryset.update(active=False)
 
-    @admin.action(description=_("恢复所选账号"))
+    @admin.action(description=_("恢复所选账号"), permissions=["change"])
     def resume(self, request, queryset):
         queryset.update(active=True)
 
@@ -291,6 +294,28 @@ def can_see_pii(request) -> bool:
     return request.user.has_perm("recruit.view_contact_pii")
 
 
+def render_transcript(conversation: Conversation, *, mask: bool) -> str:
+    def robot_notes(m: Message) -> str:
+        latency = f"{m.latency_ms}ms" if m.latency_ms is not None else ""
+        return " ".join(x for x in (m.engine, m.intent, m.next_step, latency, m.error) if x)
+
+    rows = format_html_join(
+        "",
+        '<tr><td>{}</td><td>{}</td><td>{}</td><td style="white-space:pre-wrap">{}</td><td>{}</td></tr>',
+        (
+            (
+                timezone.localtime(m.sent_at or m.created_at).strftime("%m-%d %H:%M"),
+                m.get_channel_display(),
+                m.get_speaker_display() + (" · " + str(_("召回")) if m.is_recall else ""),
+                mask_text(m.text) if mask else m.text,
+                robot_notes(m),
+            )
+            for m in conversation.messages.order_by("seq")
+        ),
+    )
+    return format_html("<table>{}</table>", rows)
+
+
 @admin.register(Conversation)
 class ConversationAdmin(TeamScopedAdmin):
     team_path = "job__team"
@@ -318,6 +343,7 @@ class ConversationAdmin(TeamScopedAdmin):
         "masked_contact",
         "contact_details",
         "transcript",
+        "masked_transcript",
         "decisions",
         "contact_asks",
         "recall_count",
@@ -327,12 +353,13 @@ class ConversationAdmin(TeamScopedAdmin):
     )
 
     def get_fields(self, request, obj=None):
-        # Full contact details only for users allowed to see personal data; others get the mask.
-        hidden = "masked_contact" if can_see_pii(request) else "contact_details"
-        return ["status", "needs_human", "taken_over_by", *(f for f in self.readonly_fields if f != hidden)]
+        # Full contact details only for users allowed to see personal data; others get masks.
+        hidden = ("masked_contact", "masked_transcript") if can_see_pii(request) else ("contact_details", "transcript")
+        return ["status", "needs_human", "taken_over_by", *(f for f in self.readonly_fields if f not in hidden)]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        if can_see_pii(request) and ContactRecord.objects.filter(conversation_id=object_id).exists():
+        visible = self.get_queryset(request).filter(pk=object_id, contact__isnull=False)
+        if can_see_pii(request) and visible.exists():
             AuditLog.objects.create(
                 user=request.user, action="view_contact", object_type="conversation", object_id=str(object_id)
             )
@@ -385,31 +412,11 @@ class ConversationAdmin(TeamScopedAdmin):
 
     @admin.display(description=_("聊天记录"))
     def transcript(self, conversation: Conversation) -> str:
-        rows = format_html_join(
-            "",
-            '<tr><td>{}</td><td>{}</td><td>{}</td><td style="white-space:pre-wrap">{}</td><td>{}</td></tr>',
-            (
-                (
-                    timezone.localtime(m.sent_at or m.created_at).strftime("%m-%d %H:%M"),
-                    m.get_channel_display(),
-                    m.get_speaker_display() + (" · " + str(_("召回")) if m.is_recall else ""),
-                    m.text,
-                    " ".join(
-                        x
-                        for x in (
-                            m.engine,
-                            m.intent,
-                            m.next_step,
-                            f"{m.latency_ms}ms" if m.latency_ms is not None else "",
-                            m.error,
-                        )
-                        if x
-                    ),
-                )
-                for m in conversation.messages.order_by("seq")
-            ),
-        )
-        return format_html("<table>{}</table>", rows)
+        return render_transcript(conversation, mask=False)
+
+    @admin.display(description=_("聊天记录"))
+    def masked_transcript(self, conversation: Conversation) -> str:
+        return render_transcript(conversation, mask=True)
 
     @admin.display(description=_("筛选记录"))
     def decisions(self, conversation: Conversation) -> str:
@@ -430,15 +437,15 @@ class ConversationAdmin(TeamScopedAdmin):
             or "-"
         )
 
-    @admin.action(description=_("人工接管所选会话"))
+    @admin.action(description=_("人工接管所选会话"), permissions=["change"])
     def take_over(self, request, queryset):
         queryset.update(taken_over_by=request.user)
 
-    @admin.action(description=_("交还机器人"))
+    @admin.action(description=_("交还机器人"), permissions=["change"])
     def release(self, request, queryset):
         queryset.update(taken_over_by=None)
 
-    @admin.action(description=_("清除待人工标记"))
+    @admin.action(description=_("清除待人工标记"), permissions=["change"])
     def clear_flag(self, request, queryset):
         queryset.update(needs_human=False)
 
