@@ -221,7 +221,8 @@ class RawCard(models.Model):
     sha256 = models.CharField(max_length=64, unique=True)
     platform = models.CharField(_("平台"), max_length=16, choices=Platform.choices)
     payload = models.JSONField(_("原始数据"))
-    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True, db_index=True)
+    # Refreshed each time the same content is seen again; retention counts from here.
+    seen_at = models.DateTimeField(_("最近出现"), auto_now=True, db_index=True)
 
     class Meta:
         verbose_name = _("原始名片")

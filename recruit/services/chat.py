@@ -179,7 +179,7 @@ def _record(
 @transaction.atomic
 def _save_reply(claim: _Claim, outcome: Outcome, now: datetime) -> ChatAnswer:
     conversation = (
-        Conversation.objects.select_for_update()
+        Conversation.objects.select_for_update(of=("self",))
         .select_related("job", "account", "candidate")
         .get(pk=claim.conversation_id)
     )

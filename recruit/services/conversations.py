@@ -23,7 +23,7 @@ def conversation_lock(*, account: RecruitAccount, job: Job, candidate: Candidate
         [Conversation(account=account, job=job, candidate=candidate, source=source)], ignore_conflicts=True
     )
     return (
-        Conversation.objects.select_for_update()
+        Conversation.objects.select_for_update(of=("self",))
         .select_related("job", "account", "candidate")
         .get(account=account, job=job, candidate=candidate)
     )

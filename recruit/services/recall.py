@@ -136,7 +136,10 @@ def recall_result(*, account: RecruitAccount, cid: str, now: datetime | None = N
         account=account, candidate__platform=account.platform, candidate__platform_cid=cid
     )
     conversation = (
-        mine.select_for_update().filter(recall_offered_step__isnull=False).order_by("-updated_at", "-id").first()
+        mine.select_for_update(of=("self",))
+        .filter(recall_offered_step__isnull=False)
+        .order_by("-updated_at", "-id")
+        .first()
     )
     if conversation is None:
         count = mine.aggregate(n=Max("recall_count"))["n"]

@@ -74,7 +74,7 @@ def raw_card_store(*, platform: str, payload: dict) -> RawCard:
         [RawCard(sha256=_card_hash(payload), platform=platform, payload=payload)],
         update_conflicts=True,
         unique_fields=["sha256"],
-        update_fields=["platform"],
+        update_fields=["seen_at"],
     )
     return card
 

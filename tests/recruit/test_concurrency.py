@@ -95,3 +95,34 @@ def test_concurrent_chat_calls_for_one_conversation_store_one_turn_and_one_reply
     answered = [r for r in results if r["nextStep"]]
     assert answered and all(r == {"nextStep": "need_contact", "nextStepContent": reply_text} for r in answered)
     assert Conversation.objects.get().contact_asks == 1
+
+
+def test_locking_one_conversation_does_not_block_another_of_the_same_job(postgres):
+    import time
+
+    from django.db import transaction
+
+    from recruit.models import Candidate
+    from recruit.services.conversations import conversation_lock
+
+    job = JobFactory(platform_id="j")
+    account = AccountFactory(platform_id="a")
+    first, second = (Candidate.objects.create(platform="Boss", platform_cid=c) for c in ("c1", "c2"))
+    holding = threading.Event()
+    waited: list[float] = []
+
+    def hold(index: int):
+        with transaction.atomic():
+            conversation_lock(account=account, job=job, candidate=first, source="greeting")
+            holding.set()
+            time.sleep(2)
+
+    def other(index: int):
+        holding.wait(10)
+        started = time.monotonic()
+        with transaction.atomic():
+            conversation_lock(account=account, job=job, candidate=second, source="greeting")
+        waited.append(time.monotonic() - started)
+
+    run_threads(lambda i: hold(i) if i == 0 else other(i), 2)
+    assert waited and waited[0] < 1.0  # only the conversation row is locked, not its job or account

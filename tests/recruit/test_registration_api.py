@@ -129,4 +129,3 @@ def test_account_register_with_empty_jobs(api):
 def test_unknown_account_query_is_1002(api):
     status, body = api.post("/recruit/account/query", {"platformType": "boss", "platformID": "404"})
     assert (status, body["ret"]) == (404, 1002)
-
