@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from chatbot.text import normalise
 from chatbot.types import RECRUITER, ROBOT, SYSTEM, USER, Turn
 
-__all__ = ["ROBOT_SIDE", "last_speaker", "merge", "normalise", "user_lines_after_last_robot"]
+__all__ = ["ROBOT_SIDE", "merge", "normalise", "user_lines_after_last_robot"]
 
 ROBOT_SIDE = frozenset({ROBOT, RECRUITER})
 # The page cannot tell our lines from a recruiter's: anything robot-side it shows that we did not
@@ -123,14 +123,6 @@ def _turns_from(incoming: list[Turn], origin: list[tuple[int, str]], start: int)
         text = turn.text.strip() if first_unit_of[index] >= start else "\n".join(lines)
         new.append(Turn(speaker, text))
     return new
-
-
-def last_speaker(turns: Sequence[Turn]) -> str | None:
-    """The speaker of the last non-system turn; system notices never count as the last speaker."""
-    for turn in reversed(turns):
-        if turn.speaker != SYSTEM:
-            return turn.speaker
-    return None
 
 
 def user_lines_after_last_robot(turns: Sequence[Turn]) -> list[Turn]:

@@ -5,10 +5,6 @@ from __future__ import annotations
 from recruit.platforms.ids import canonical_platform
 
 
-def make_ref(kind: str, platform: str, platform_id: str) -> str:
-    return f"{kind}_{platform}_{platform_id}"
-
-
 def parse_ref(kind: str, value: str) -> tuple[str, str] | None:
     """`account_boss_1` → ("Boss", "1"); None when the string is not a well-formed ID of `kind`."""
     head, sep, rest = value.partition("_")

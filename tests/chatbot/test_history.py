@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from chatbot.history import last_speaker, merge, normalise, user_lines_after_last_robot
+from chatbot.history import merge, normalise, user_lines_after_last_robot
 from chatbot.types import RECRUITER, ROBOT, SYSTEM, USER, Turn
 
 
@@ -156,13 +156,6 @@ def test_large_histories_are_fast():
     stored = [Turn(ROBOT if i % 2 else USER, f"第{i}句") for i in range(500)]
     incoming = [*stored[-300:], u("新的一句")]
     assert merge(stored, incoming) == [u("新的一句")]
-
-
-def test_last_speaker_ignores_system():
-    assert last_speaker([r("a"), u("b"), s("notice")]) == USER
-    assert last_speaker([u("b"), h("c"), s("notice")]) == RECRUITER
-    assert last_speaker([s("notice")]) is None
-    assert last_speaker([]) is None
 
 
 def test_user_lines_after_last_robot():
