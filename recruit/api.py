@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.db.models import Q
 from django.utils import timezone
 from rest_framework.response import Response
 
@@ -120,11 +119,11 @@ class TaskReportView(BotView):
         )
 
 
-def job_filter_for(request, account, job_ref) -> Q | None:
-    """An explicit jobID becomes a filter on the account's tasks; absent means the §3 fallback."""
+def explicit_job_id(request, job_ref) -> int | None:
+    """The id of an explicit jobID; None when absent (the §3 fallback applies)."""
     if not selectors.job_ref_given(job_ref):
         return None
-    return Q(job=selectors.job_for(request.caller, str(job_ref).strip()))
+    return selectors.job_for(request.caller, str(job_ref).strip()).pk
 
 
 class CandidateFilterView(BotView):
@@ -143,7 +142,7 @@ class CandidateFilterView(BotView):
             raise InvalidRequest("candidateID: this field is required (not found in candidateInfo)")
         decision = candidate_filter(
             account=account,
-            job_filter=job_filter_for(request, account, data.get("jobID")),
+            job_id=explicit_job_id(request, data.get("jobID")),
             info=info,
             cid=candidate_ref(account, cid),
         )
@@ -160,9 +159,10 @@ class PreFilterView(BotView):
     def post(self, request):
         data = self.validated(request)
         account = selectors.account_for(request.caller, data["accountID"], path=request.path)
-        job_filter = job_filter_for(request, account, data.get("jobID")) or Q(linked=True)
         decision = candidate_prefilter(
-            account=account, job_filter=job_filter, cid=candidate_ref(account, data["candidate_id"])
+            account=account,
+            job_id=explicit_job_id(request, data.get("jobID")),
+            cid=candidate_ref(account, data["candidate_id"]),
         )
         if decision is None:
             return Response({"candidate_in_db": False})

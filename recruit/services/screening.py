@@ -13,7 +13,6 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from hunter_robot.api.errors import Conflict
@@ -98,36 +97,52 @@ def candidate_upsert(*, platform: str, cid: str, profile: Profile, raw_card: Raw
     return candidate
 
 
-def _gates(account: RecruitAccount, job_filter: Q, candidate: Candidate, now: datetime) -> AccountJob | None:
-    """The account's task for the job with every gate the decision needs, in one query."""
-    day = timezone.localdate(now)
-    greeted_today = (
-        Greeting.objects.filter(account=account, job=OuterRef("job"), day=day)
-        .values("account")
-        .annotate(n=Count("id"))
-        .values("n")
-    )
-    held = (
-        Reservation.objects.filter(account=account, job=OuterRef("job"), expires_at__gt=now)
-        .exclude(candidate=candidate)
-        .values("account")
-        .annotate(n=Count("id"))
-        .values("n")
-    )
+def _table(model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _gates(account: RecruitAccount, job_id: int | None, candidate: Candidate, now: datetime) -> AccountJob | None:
+    """The account's task for the job, with every gate the decision needs, in one hand-written query
+    (building the equivalent ORM query cost about half of a filter request's CPU).
+
+    `job_id` None applies the CONTRACT §3 fallback: the job of the most recent conversation of
+    (account, candidate), else the account's first linked job.
+    """
+    ops = connection.ops
+    day = ops.adapt_datefield_value(timezone.localdate(now))
+    at = ops.adapt_datetimefield_value(now)
     platform_hash = identity_hash(DoNotContact.Kind.PLATFORM_ID, f"{candidate.platform}:{candidate.platform_cid}")
-    return (
-        AccountJob.objects.filter(job_filter, account=account)
-        .select_related("job")
-        .annotate(
-            done=Subquery(greeted_today),
-            held=Subquery(held),
-            contacted=Exists(Conversation.objects.filter(job=OuterRef("job"), candidate=candidate)),
-            blocked=Exists(DoNotContact.objects.filter(kind=DoNotContact.Kind.PLATFORM_ID, value_hash=platform_hash))
-            | Exists(Candidate.objects.filter(pk=candidate.pk, do_not_contact=True)),
-        )
-        .order_by("-linked", "position", "id")
-        .first()
+    aj, greeting, reservation = _table(AccountJob), _table(Greeting), _table(Reservation)
+    conversation, dnc, cand = _table(Conversation), _table(DoNotContact), _table(Candidate)
+    last_conversation = (
+        f"(SELECT MAX(c.updated_at) FROM {conversation} c"
+        f" WHERE c.account_id = aj.account_id AND c.job_id = aj.job_id AND c.candidate_id = %s)"
     )
+    sql = f"""
+        SELECT aj.id,
+          (SELECT COUNT(*) FROM {greeting} g
+            WHERE g.account_id = aj.account_id AND g.job_id = aj.job_id AND g.day = %s),
+          (SELECT COUNT(*) FROM {reservation} r
+            WHERE r.account_id = aj.account_id AND r.job_id = aj.job_id AND r.expires_at > %s
+              AND r.candidate_id <> %s),
+          EXISTS (SELECT 1 FROM {conversation} c WHERE c.job_id = aj.job_id AND c.candidate_id = %s),
+          EXISTS (SELECT 1 FROM {dnc} d WHERE d.kind = %s AND d.value_hash = %s)
+            OR EXISTS (SELECT 1 FROM {cand} k WHERE k.id = %s AND k.do_not_contact)
+        FROM {aj} aj
+        WHERE aj.account_id = %s AND {"aj.job_id = %s" if job_id is not None else f"(aj.linked OR {last_conversation} IS NOT NULL)"}
+        ORDER BY {last_conversation} DESC NULLS LAST, aj.linked DESC, aj.position, aj.id
+        LIMIT 1
+    """
+    params = [day, at, candidate.pk, candidate.pk, DoNotContact.Kind.PLATFORM_ID, platform_hash, candidate.pk]
+    params += [account.pk, job_id if job_id is not None else candidate.pk, candidate.pk]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    link = AccountJob.objects.select_related("job").get(pk=row[0])
+    link.done, link.held, link.contacted, link.blocked = row[1], row[2], bool(row[3]), bool(row[4])
+    return link
 
 
 def _reserve(*, job: Job, candidate: Candidate, account: RecruitAccount, now: datetime) -> bool:
@@ -146,7 +161,7 @@ def _reserve(*, job: Job, candidate: Candidate, account: RecruitAccount, now: da
              WHERE {table}.account_id = excluded.account_id OR {table}.expires_at <= %s
             RETURNING account_id
             """,
-            [job.pk, candidate.pk, account.pk, expires, now, now],
+            [job.pk, candidate.pk, account.pk, *map(connection.ops.adapt_datetimefield_value, (expires, now, now))],
         )
         return cursor.fetchone() is not None
 
@@ -197,16 +212,16 @@ def decide(
 
 @transaction.atomic
 def candidate_filter(
-    *, account: RecruitAccount, job_filter: Q | None, info: dict, cid: str | None, now: datetime | None = None
+    *, account: RecruitAccount, job_id: int | None, info: dict, cid: str | None, now: datetime | None = None
 ) -> Decision:
-    """Screen one card for `account`. `job_filter` selects the explicit job; None applies the
-    CONTRACT §3 fallback (job of the latest conversation with this candidate, else the first job)."""
+    """Screen one card for `account`, for the explicit job or (`job_id` None) the CONTRACT §3
+    fallback: the job of the latest conversation with this candidate, else the first job."""
     now = now or timezone.now()
     profile = parse_profile(account.platform, info)
     cid = cid or profile.candidate_id
     raw_card = raw_card_store(platform=account.platform, payload=info)
     candidate = candidate_upsert(platform=account.platform, cid=cid, profile=profile, raw_card=raw_card)
-    link = _gates(account, job_filter or _fallback_filter(account, candidate), candidate, now)
+    link = _gates(account, job_id, candidate, now)
     if link is None:
         raise Conflict(f"jobID: no job of {account.account_id} to screen for")
     return decide(
@@ -214,24 +229,14 @@ def candidate_filter(
     )
 
 
-def _fallback_filter(account: RecruitAccount, candidate: Candidate) -> Q:
-    recent = (
-        Conversation.objects.filter(account=account, candidate=candidate)
-        .order_by("-updated_at")
-        .values_list("job_id", flat=True)
-        .first()
-    )
-    return Q(job_id=recent) if recent is not None else Q(linked=True)
-
-
 @transaction.atomic
-def candidate_prefilter(*, account: RecruitAccount, job_filter: Q, cid: str, now: datetime | None = None):
+def candidate_prefilter(*, account: RecruitAccount, job_id: int | None, cid: str, now: datetime | None = None):
     """Re-evaluate a stored profile; None when the candidate's profile is not stored."""
     now = now or timezone.now()
     candidate = Candidate.objects.filter(platform=account.platform, platform_cid=cid, profile__isnull=False).first()
     if candidate is None:
         return None
-    link = _gates(account, job_filter, candidate, now)
+    link = _gates(account, job_id, candidate, now)
     if link is None:
         raise Conflict(f"jobID: not a job of {account.account_id}")
     profile = Profile.from_dict(candidate.profile)

@@ -246,3 +246,15 @@ def test_filter_runs_a_constant_number_of_queries(with_job):
         )
     assert count(999) == first
     assert first <= 8
+
+
+def test_without_job_id_the_job_of_the_latest_conversation_is_used(api, job):
+    account = account_on(job)
+    second = JobFactory(platform_id="j2")
+    link(account, second, position=1)
+    assert screen(api)["touch"]  # no conversation yet: the first job
+    assert Reservation.objects.get().job == job
+    candidate = Candidate.objects.get()
+    Conversation.objects.create(account=account, job=second, candidate=candidate)
+    assert screen(api) == {"touch": False, "reasons": ["dedupe: already contacted for this job"]}
+    assert ScreeningDecision.objects.order_by("-created_at", "-id").first().job == second
