@@ -103,6 +103,7 @@ class Server:
             "LOG_LEVEL": "WARNING",
             "PRIVATE_MEDIA_ROOT": str(workdir / "private"),
             "PYTHONUNBUFFERED": "1",
+            "API_RATE_LIMIT": "",  # measure the server, not the rate limit
             **(extra_env or {}),
         }
         self.process: subprocess.Popen | None = None

@@ -126,6 +126,10 @@ API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=2 * 1024 * 1024)
 CV_MAX_BYTES = env.int("CV_MAX_BYTES", default=20 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# Requests per API key (or per client address without one), e.g. "6000/min"; empty turns it off.
+API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="6000/min")
+# Rate-limit counters; point it at Redis when several web processes run (e.g. redis://host:6379/1).
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 API_ANONYMOUS_NETWORKS = env.list("API_ANONYMOUS_NETWORKS", default=["127.0.0.0/8", "::1/128"])
 TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 OUTBOUND_ALLOWED_HOSTS = env.list("OUTBOUND_ALLOWED_HOSTS", default=[])

@@ -118,3 +118,23 @@ def test_key_from_other_team_cannot_touch_job(remote):
     _key, plain = make_key(manage=True)
     status, body = remote.post("/recruit/job/register", JOB, HTTP_X_API_KEY=plain)
     assert (status, body["ret"]) == (403, 1403)
+
+
+def test_rate_limit_per_key_answers_1429_with_the_endpoint_shape(remote, settings):
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.API_RATE_LIMIT = "2/min"
+    key, plain = make_key()
+    account = AccountFactory(team=key.team, platform_id="mine")
+    account.api_keys.add(key)
+    body = {"accountID": "account_Boss_mine"}
+    for _ in range(2):
+        remote.ok("/recruit/account/task/fetch", body, HTTP_X_API_KEY=plain)
+    status, payload = remote.post("/recruit/account/task/fetch", body, HTTP_X_API_KEY=plain)
+    assert (status, payload["ret"], payload["data"]) == (429, 1429, {"task": []})
+    assert payload["msg"].startswith("rate limited")
+    # Another key has its own budget.
+    other, other_plain = make_key(team=key.team)
+    account.api_keys.add(other)
+    assert remote.ok("/recruit/account/task/fetch", body, HTTP_X_API_KEY=other_plain) == {"task": []}

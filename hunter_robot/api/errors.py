@@ -109,7 +109,8 @@ def exception_handler(exc, context) -> Response:
     if isinstance(exc, RequestDataTooBig):
         return failure_response(1004, 413, "body: too large", view)
     if isinstance(exc, drf.Throttled):
-        return failure_response(1429, 429, "rate limited", view)
+        wait = f", retry in {exc.wait:.0f}s" if exc.wait else ""
+        return failure_response(1429, 429, f"rate limited{wait}", view)
     if isinstance(exc, (drf.NotAuthenticated, drf.AuthenticationFailed)):
         return failure_response(1401, 401, str(exc.detail), view)
     if isinstance(exc, (drf.PermissionDenied, PermissionDenied)):

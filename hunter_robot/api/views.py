@@ -5,6 +5,7 @@ from __future__ import annotations
 from rest_framework.views import APIView
 
 from hunter_robot.api.auth import authenticate
+from hunter_robot.api.throttle import BotRateThrottle
 
 
 class BotView(APIView):
@@ -17,6 +18,7 @@ class BotView(APIView):
     http_method_names = ["post"]
     authentication_classes: list = []
     permission_classes: list = []
+    throttle_classes = [BotRateThrottle]
     failure_data = None
     Input = None
 
