@@ -656,3 +656,9 @@ def test_job_form_rejects_an_inverted_range(a, root, low, high):
     assert response.context["adminform"].form.has_error(high)
     a.job.refresh_from_db()
     assert (getattr(a.job, low), getattr(a.job, high)) == (None, None)
+
+
+def test_admin_static_files_are_served_by_the_app(client):
+    response = client.get("/static/admin/css/base.css")
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content if response.streaming else [response.content])
