@@ -137,18 +137,12 @@ class RecruitAccountAdmin(TeamScopedAdmin):
     list_filter = ("platform", "active", "team")
     search_fields = ("platform_id", "desc")
     readonly_fields = ("account_ref", "created_at", "updated_at")
-    fields = (
-        "team",
-        "platform",
-        "platform_id",
-        "account_ref",
-        "desc",
-        "active",
-        "api_keys",
-        "created_at",
-        "updated_at",
+    # The daily tasks (inline) are what recruiters come for; key bindings are an operator's detail.
+    fieldsets = (
+        (None, {"fields": ("team", "platform", "platform_id", "account_ref", "desc", "active")}),
+        (_("接口密钥"), {"fields": ("api_keys",), "classes": ("collapse",)}),
+        (_("时间"), {"fields": ("created_at", "updated_at")}),
     )
-    filter_horizontal = ("api_keys",)
     inlines = [AccountJobInline]
     actions = ["pause", "resume"]
 
