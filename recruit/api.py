@@ -43,8 +43,7 @@ class JobQueryView(BotView):
     def post(self, request):
         data = self.validated(request)
         job = Job.objects.filter(platform=data["platformType"], platform_id=data["platformID"]).first()
-        if job is not None:
-            request.caller.check_team(job.team_id, "platformID")
+        request.caller.check_team(job.team_id if job else None, "platformID")
         if job is None:
             raise NotFound(f"platformID: no {data['platformType']} job {data['platformID']}")
         return Response({"jobID": job.job_id})

@@ -8,7 +8,7 @@ from django.db.models import Count, F
 from django.utils import timezone
 
 from hunter_robot.api.auth import Caller
-from hunter_robot.api.errors import Conflict, Forbidden, InvalidRequest, NotFound
+from hunter_robot.api.errors import Conflict, InvalidRequest, NotFound
 from recruit import quota
 from recruit.models import AccountJob, Conversation, Greeting, Job, RecruitAccount, UnknownAccount
 from recruit.refs import parse_ref
@@ -42,8 +42,7 @@ def account_for(caller: Caller, ref: str, *, path: str = "", field: str = "accou
 def job_for(caller: Caller, ref: str, *, field: str = "jobID") -> Job:
     platform, platform_id = _parse("job", ref, field)
     job = Job.objects.filter(platform=platform, platform_id=platform_id).first()
-    if caller.key is not None and (job is None or job.team_id != caller.key.team_id):
-        raise Forbidden(f"{field}: not allowed for this API key")
+    caller.check_team(job.team_id if job else None, field)
     if job is None:
         raise NotFound(f"{field}: job_{platform}_{platform_id} is not registered")
     return job

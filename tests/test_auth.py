@@ -138,3 +138,13 @@ def test_rate_limit_per_key_answers_1429_with_the_endpoint_shape(remote, setting
     other, other_plain = make_key(team=key.team)
     account.api_keys.add(other)
     assert remote.ok("/recruit/account/task/fetch", body, HTTP_X_API_KEY=other_plain) == {"task": []}
+
+
+def test_key_cannot_probe_which_jobs_exist(remote):
+    JobFactory(platform_id="theirs")
+    _key, plain = make_key(manage=True)
+    for platform_id in ("theirs", "missing"):
+        status, body = remote.post(
+            "/recruit/job/query", {"platformType": "boss", "platformID": platform_id}, HTTP_X_API_KEY=plain
+        )
+        assert (status, body["ret"]) == (403, 1403)

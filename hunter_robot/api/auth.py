@@ -32,8 +32,10 @@ class Caller:
         if self.key is not None and not self.key.manage:
             raise Forbidden("this API key lacks the manage scope")
 
-    def check_team(self, team_id: int, what: str) -> None:
-        if self.key is not None and self.key.team_id != team_id:
+    def check_team(self, team_id: int | None, what: str) -> None:
+        """A key acts only within its team. A missing entity (None) is refused for a key too, so a
+        key cannot probe which jobs exist."""
+        if self.key is not None and (team_id is None or self.key.team_id != team_id):
             raise Forbidden(f"{what}: not allowed for this API key")
 
     def check_account(self, account, field: str = "accountID") -> None:

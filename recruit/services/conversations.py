@@ -9,7 +9,7 @@ from django.db.models import F
 from chatbot.history import ROBOT_SIDE
 from chatbot.types import SYSTEM, Contacts
 from recruit.models import Candidate, ContactRecord, Conversation, DoNotContact, Job, Message, RecruitAccount
-from recruit.pii import identity_hash
+from recruit.pii import identity_hash, platform_identity_hash
 from recruit.services.notify import notification_enqueue
 
 
@@ -77,20 +77,16 @@ def contact_merge(conversation: Conversation, found: Contacts) -> tuple[ContactR
     return record, changed
 
 
-def _identity_hashes(candidate: Candidate, record: ContactRecord | None) -> list[tuple[str, str]]:
-    pairs = [
-        (DoNotContact.Kind.PLATFORM_ID, identity_hash("platform_id", f"{candidate.platform}:{candidate.platform_cid}"))
-    ]
-    if record is not None and record.phone:
-        pairs.append((DoNotContact.Kind.PHONE, identity_hash("phone", record.phone)))
-    if record is not None and record.wechat:
-        pairs.append((DoNotContact.Kind.WECHAT, identity_hash("wechat", record.wechat)))
-    return pairs
+def _contact_hashes(record: ContactRecord | None) -> list[tuple[str, str]]:
+    if record is None:
+        return []
+    values = ((DoNotContact.Kind.PHONE, record.phone), (DoNotContact.Kind.WECHAT, record.wechat))
+    return [(kind, identity_hash(kind, value)) for kind, value in values if value]
 
 
 def _block_if_listed(candidate: Candidate, record: ContactRecord) -> None:
     """A phone or WeChat id already on the do-not-contact list blocks this candidate too."""
-    pairs = _identity_hashes(candidate, record)[1:]
+    pairs = _contact_hashes(record)
     if pairs and not candidate.do_not_contact:
         hits = DoNotContact.objects.filter(value_hash__in=[h for _k, h in pairs]).exists()
         if hits:
@@ -103,7 +99,10 @@ def do_not_contact_add(conversation: Conversation, *, reason: str) -> None:
     DoNotContact.objects.bulk_create(
         [
             DoNotContact(kind=kind, value_hash=value, reason=reason)
-            for kind, value in _identity_hashes(conversation.candidate, record)
+            for kind, value in [
+                (DoNotContact.Kind.PLATFORM_ID, platform_identity_hash(conversation.candidate)),
+                *_contact_hashes(record),
+            ]
         ],
         ignore_conflicts=True,
     )

@@ -30,7 +30,7 @@ from recruit.models import (
     ScreeningDecision,
     lines,
 )
-from recruit.pii import identity_hash
+from recruit.pii import platform_identity_hash
 from recruit.platforms import parse_profile
 from recruit.platforms.profile import Profile
 from recruit.screening import Criteria, evaluate
@@ -111,7 +111,7 @@ def _gates(account: RecruitAccount, job_id: int | None, candidate: Candidate, no
     ops = connection.ops
     day = ops.adapt_datefield_value(timezone.localdate(now))
     at = ops.adapt_datetimefield_value(now)
-    platform_hash = identity_hash(DoNotContact.Kind.PLATFORM_ID, f"{candidate.platform}:{candidate.platform_cid}")
+    platform_hash = platform_identity_hash(candidate)
     aj, greeting, reservation = _table(AccountJob), _table(Greeting), _table(Reservation)
     conversation, dnc, cand = _table(Conversation), _table(DoNotContact), _table(Candidate)
     last_conversation = (
@@ -148,7 +148,7 @@ def _gates(account: RecruitAccount, job_id: int | None, candidate: Candidate, no
 def _reserve(*, job: Job, candidate: Candidate, account: RecruitAccount, now: datetime) -> bool:
     """Take or renew the reservation unless another account holds a live one: one atomic statement
     (INSERT … ON CONFLICT DO UPDATE … WHERE), so concurrent filters give at most one `true`."""
-    table = Reservation._meta.db_table
+    table = _table(Reservation)
     expires = now + timedelta(seconds=settings.RESERVATION_TTL)
     with connection.cursor() as cursor:
         cursor.execute(
