@@ -29,15 +29,19 @@ _WECHAT_ID = r"[A-Za-z][A-Za-z0-9_\-]{5,19}"
 _WECHAT_FULL = re.compile(rf"{_WECHAT_ID}")
 # ASCII keywords must stand alone: "wxid_abc123" is an id, not the keyword "wx" followed by "id_abc123".
 _WX_KEYWORD = (
-    r"(?:微信|v信|威信|薇信|徽信|加我"
-    r"|(?<![A-Za-z0-9])(?:weixin|wechat|wx|vx)(?![A-Za-z0-9_\-]))"
+    r"(?:微信|v信|威信|薇信|徽信|卫星|加我|加v|微(?=[:：])"
+    r"|(?<![A-Za-z0-9])(?:weixin|wechat|wx|vx|v)(?![A-Za-z0-9_\-]))"
 )
-_FILL = r"(?:[^\S\n]|[:=,])"
+_FILL = r"(?:[^\S\n]|[:=,：])"
 _WX_PREFIX = re.compile(
-    rf"(?:{_WX_KEYWORD}(?:号码?|id|账号)?{_FILL}*(?:就是|是|为)?{_FILL}*)+",
+    rf"(?:{_WX_KEYWORD}{_FILL}*(?:号码?|id|账号|名|搜索?|同名)?{_FILL}*(?:就是|是|为)?{_FILL}*)+",
     re.IGNORECASE,
 )
 _WX_ID_AFTER = re.compile(rf"{_WECHAT_ID}(?![A-Za-z0-9_\-@])")
+# Anywhere in a message that talks about WeChat ("Zhangsan123是我微信", "你加我吧 Zhangsan1234"), a
+# standalone id-looking token with a digit, "_" or "-" is the id. A bare "v" is not a mention here.
+_WX_MENTION = re.compile(r"微信|v信|威信|薇信|徽信|加我|加v|(?<![a-z0-9])(?:weixin|wechat|wx|vx)(?![a-z0-9])", re.I)
+_ID_TOKEN = re.compile(rf"(?<![A-Za-z0-9_\-@./:]){_WECHAT_ID}(?![A-Za-z0-9_\-@.])")
 # Letters-only words a candidate may write after a keyword that are not ids ("wechat please").
 _NOT_IDS = frozenset(
     "please thanks thank hello number account wechat weixin later tomorrow contact sorry okay "
@@ -53,33 +57,58 @@ _WECHAT_IS_PHONE = re.compile(
     re.IGNORECASE,
 )
 
+# Platform notices, by family. "对方" / "候选人" / "双方" / "你们" all name the other side or both; the
+# exchange is done when it was agreed, accepted, succeeded, or the value was obtained or sent to us.
+_AGREED = r"(?<![不未没])(?:同意|接受|答应)了?"
+_US = r"(?:您|你|我)?的?"
+_WITH = r"(?:(?:与|和|跟)(?:您|你|对方)|互相|相互)?"
+_SWAP = r"(?:交换|互换|换)了?"
+_DONE = r"(?:已经|已|成功)"
+_TO_US = r"(?:给|向)(?:您|你|我)"
+
+
+def _exchange_notice(item: str, item_en: str) -> list[str]:
+    return [
+        rf"{_AGREED}{_US}{_WITH}{_SWAP}?{item}",  # 对方同意了您的交换微信请求 / 同意与您交换微信
+        rf"{_AGREED}{_US}{item}(?:交换|互换)",  # 对方同意了你的微信交换请求
+        # 你们已交换微信 / 您与对方交换了微信; "对方请求与您交换微信" is only a request.
+        rf"(?:{_DONE}|双方|你们|我们){_WITH}{_SWAP}{item}|{_WITH}(?:交换|互换)了{item}",
+        rf"{item}(?:已经|已)?(?:交换|互换)成功|(?:交换|互换){item}成功",
+        rf"(?:获取|获得|拿到|收到)了?(?:对方|候选人|牛人|他|她)的?{item}",  # 您已成功获取对方的微信号
+        rf"(?:发送|发)了?{item}{_TO_US}|{_TO_US}(?:发送|发)了?(?:自己的|他的|她的)?{item}"
+        rf"|{item}(?:已)?(?:发送|发)(?:给|至)(?:您|你|我)",  # 对方已将微信号发送给您
+        rf"对方的?{item}(?:号码?)?[:是为]",
+        rf"(?:accepted|approved)[\w\s]{{0,30}}{item_en}|{item_en}[\w\s]{{0,20}}(?:exchanged|shared)"
+        rf"|shared (?:their|his|her) {item_en}",
+    ]
+
+
 NOTICE_WECHAT_PATTERNS: tuple[str, ...] = (
-    r"(?<!不)同意了?(?:您|你)?的?(?:与您|和您|跟您|与你|和你)?(?:交换|互换)?微信",
-    r"已(?:经)?(?:与对方|和对方|与您|和您|互相)?(?:交换|互换)了?微信",
-    r"微信(?:号)?(?:已)?(?:交换|互换)成功",
-    r"(?:交换|互换)微信成功",
-    r"对方的?微信(?:号)?[:是为]",
+    *_exchange_notice(r"(?:微信|vx|wx|v信)(?:号)?", r"wechat"),
     r"(?:已|成功)添加(?:对方)?(?:为)?微信好友",
 )
-NOTICE_PHONE_PATTERNS: tuple[str, ...] = (
-    r"(?<!不)同意了?(?:您|你)?的?(?:与您|和您|跟您|与你|和你)?(?:交换|互换)?(?:电话|手机|联系方式)",
-    r"已(?:经)?(?:与对方|和对方|与您|和您|互相)?(?:交换|互换)了?(?:电话|手机|联系方式)",
-    r"(?:电话|手机号?|联系方式)(?:已)?(?:交换|互换)成功",
-    r"(?:交换|互换)(?:电话|手机号?|联系方式)成功",
-    r"对方的?(?:手机|电话)(?:号码?)?[:是为]",
+NOTICE_PHONE_PATTERNS: tuple[str, ...] = tuple(
+    _exchange_notice(r"(?:电话|手机|联系方式)(?:号码?)?", r"(?:phone|contact)(?: number| info| details)?")
 )
 NOTICE_CV_PATTERNS: tuple[str, ...] = (
-    r"(?:发送|发来|投递|上传)了?(?:一份|他的|她的|自己的|我的)?(?:附件|在线|个人)?简历(?!请求|的请求)",
+    r"(?:发送|发来|发|投递|上传)了?(?:一份|他的|她的|自己的|我的)?(?:附件|在线|个人)?简历(?!请求|的请求)",
     r"(?:附件)?简历已(?:经)?(?:发送|投递|送达|接收|上传)",
-    r"(?:收到|接收)了?(?:一份|对方的?|新的)?(?:附件)?简历",
-    r"(?<!不)同意(?:了)?(?:您的)?(?:发送|查看)?(?:附件)?简历(?:请求)?",
+    r"(?:收到|接收|获取|获得)了?(?:一份|对方的?|候选人的?|新的)?(?:附件)?简历",
+    rf"{_AGREED}(?:了)?{_US}(?:发送|查看|索要|获取)?(?:附件)?简历(?:请求)?",
     r"简历(?:发送|投递)成功",
+    r"sent (?:you )?(?:a |an |their |his |her )?(?:resume|cv)|(?:resume|cv) (?:received|attached)"
+    r"|attached (?:a |their |his |her )?(?:resume|cv)",
 )
 _NOTICE_WECHAT = re.compile("|".join(NOTICE_WECHAT_PATTERNS), re.IGNORECASE)
-_NOTICE_PHONE = re.compile("|".join(NOTICE_PHONE_PATTERNS))
-_NOTICE_CV = re.compile("|".join(NOTICE_CV_PATTERNS))
-# A question or a request mentioning a CV or an exchange is the candidate talking, not a notice.
-_NOT_A_NOTICE = re.compile(r"[吗么嘛?]|^请|能不能|可以吗|怎么")
+_NOTICE_PHONE = re.compile("|".join(NOTICE_PHONE_PATTERNS), re.IGNORECASE)
+_NOTICE_CV = re.compile("|".join(NOTICE_CV_PATTERNS), re.IGNORECASE)
+# A question or a request mentioning a CV or an exchange is the candidate talking, not a notice; nor is a
+# refused, withdrawn or still pending exchange, or our own request going out.
+_NOT_A_NOTICE = re.compile(
+    r"[吗么嘛?]|^请|能不能|可以吗|怎么|拒绝|婉拒|未同意|没有?同意|不同意|暂不|暂未|等待|撤回|取消|超时|过期|失败"
+    r"|请求已发送|已(?:向|给)对方发送|(?:您|你|我)(?:已)?(?:向|给)对方|declined|rejected|pending|request sent|waiting",
+    re.IGNORECASE,
+)
 
 
 @dataclass
@@ -128,6 +157,12 @@ def _scan(text: str) -> list[_Hit]:
             if value.isalpha() and value.lower() in _NOT_IDS:
                 continue
             hits.append(_Hit("wechat", ident.start(), ident.end(), value))
+    if not any(hit.kind == "wechat" for hit in hits) and _WX_MENTION.search(half):
+        for match in _ID_TOKEN.finditer(half):
+            token = match.group(0)
+            if any(ch in "0123456789_-" for ch in token) and not _overlaps(hits, match.start(), match.end()):
+                hits.append(_Hit("wechat", match.start(), match.end(), token))
+                break
     for match in _CN_MOBILE.finditer(half):
         if not _overlaps(hits, match.start(), match.end()):
             hits.append(_Hit("phone", match.start(), match.end(), _digits(match.group(1))))

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from chatbot.text import normalise
 from chatbot.types import RECRUITER, ROBOT, SYSTEM, USER, Turn
 
-__all__ = ["ROBOT_SIDE", "merge", "normalise", "user_lines_after_last_robot"]
+__all__ = ["ROBOT_SIDE", "last_speaker", "merge", "normalise", "user_lines_after_last_robot"]
 
 ROBOT_SIDE = frozenset({ROBOT, RECRUITER})
 # The page cannot tell our lines from a recruiter's: anything robot-side it shows that we did not
@@ -135,3 +135,11 @@ def user_lines_after_last_robot(turns: Sequence[Turn]) -> list[Turn]:
             since.append(turn)
     since.reverse()
     return since
+
+
+def last_speaker(turns: Sequence[Turn]) -> str:
+    """The side of the last non-blank, non-system turn (robot and recruiter are one side), "" if none."""
+    for turn in reversed(turns):
+        if turn.speaker != SYSTEM and normalise(turn.text):
+            return _side(turn.speaker)
+    return ""

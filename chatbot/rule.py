@@ -12,6 +12,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from chatbot import faq
 from chatbot.contacts import detect_notice, extract_contacts
 from chatbot.types import (
     FINISH,
@@ -35,10 +36,9 @@ PARTIAL_HOLD_REPLY = "其他问题我确认一下，稍后回复您。"
 CHAT_REPLY = "有什么想了解的都可以问我哦～"
 DECLINE_CONTACT_REPLY = "没关系，您有任何问题都可以随时问我～"
 
-JD_SNIPPET_CHARS = 120
-FAQ_TOPICS = ("salary", "location", "hours", "benefits", "company", "jd")
 
 _END = r"[,.;!~。…\s]*$"  # what may trail a clause-final word
+_CHANGE = r"(?:机会|工作|岗位|职位|offer|跳槽|换工作|离职|看机会|新机会|新工作|外面的机会)"
 
 # Clauses keep their trailing punctuation: "?" is how a question is recognised.
 _CLAUSE = re.compile(r"[^,;!?~\n。…]+[,;!?~。…]*")
@@ -69,7 +69,18 @@ _REFUSAL = re.compile(
     r"|(?:别|不要|勿)再?(?:发|联系|打扰|骚扰|找我)|免打扰"
     r"|不(?:找|换)工作|不想(?:换|找|去|做|干|考虑)|没(?:有)?(?:这个)?(?:打算|想法|意向|需求)"
     rf"|^不了|(?<![受少免])不了{_END}|不去了|不做了|不干了|不来了|^不去{_END}"
+    # Not looking (right now): the family of "暂时不看机会", "目前没有跳槽的打算", "不打算换工作".
+    rf"|(?:不|没|没有|没在|不在)(?:看|找|考虑|需要|想)(?:新的?|其他的?|别的)?{_CHANGE}"
+    rf"|没(?:有)?(?:{_CHANGE}|动)的?(?:打算|想法|计划|意向|需求|意愿)"
+    rf"|不(?:打算|准备|计划|想|会)(?:{_CHANGE}|看|找|动|出来)"
+    rf"|(?:暂时|暂|目前|现在|最近|近期|今年|短期内?)(?:还)?(?:不|没)(?:找|看|换|考虑|需要|打算|想)(?:了|的)?{_END}"
+    r"|不(?:跳槽|离职|看机会|看新机会)|暂不(?:离职|跳槽|看|找|考虑)|在职(?:不|暂不)(?:考虑|看)"
+    r"|工作(?:很|挺|比较|还)?稳定|(?:对|在)?(?:现在|目前)的?(?:工作|公司)(?:很|挺|还)?(?:满意|好)"
+    r"|刚(?:换了?|找到?了?|入职|跳槽)(?:工作|新工作|公司)?"
+    r"|以后再说|(?:下次|改天|回头)(?:再)?(?:说|聊)吧?|有需要(?:再|我再|会|我会)(?:联系|找)"
     r"|no thanks|no,? thank you|not interested|do ?n[o']t contact|stop messaging|unsubscribe|not looking"
+    r"|not (?:currently |actively |really )?(?:looking|open|considering|searching)|not at the moment|maybe later"
+    r"|happy (?:where i am|with my (?:current )?(?:job|role|position))|already (?:found|accepted|took|have|got) (?:a |an )?(?:new )?(?:job|offer|position)"
 )
 _ABUSE = re.compile(
     r"骗子|骗人|傻逼|傻b|煞笔|(?<![a-z])sb(?![a-z])|滚(?!动|筒|烫|轮)|垃圾(?!分类|处理|回收|清运)|神经病"
@@ -92,27 +103,6 @@ _CONTACT_INTEREST = re.compile(
 _DECLINE_CONTACT = re.compile(r"不方便|不想留|不留|不给|先不加|不加微信")
 # What `mask_text` leaves of a contact detail: the transcript engines see is masked already.
 _MASKED_CONTACT = re.compile(r"\d{3}\*{4}\d{4}|\+\d{2}\*{4}\d{4}|[A-Za-z0-9]{1,2}\*{4}")
-
-_TOPICS: dict[str, re.Pattern[str]] = {
-    "salary": re.compile(
-        r"薪资|工资|待遇|多少钱|底薪|提成|薪水|收入|月薪|年薪|薪酬|奖金|绩效|到手|工钱|挣多少|赚多少|salary"
-    ),
-    "location": re.compile(
-        r"地址|在哪|位置|哪里上班|远吗|远不远|哪个区|地点|地铁|办公地|哪儿上班|什么地方|哪个城市|哪里办公|通勤"
-    ),
-    "hours": re.compile(
-        r"上班时间|几点|加班|双休|休息|排班|单休|工作时间|倒班|夜班|白班|周末|作息|上几天|大小周|工时|下班"
-    ),
-    "benefits": re.compile(r"福利|五险|社保|公积金|包吃|包住|宿舍|食堂|餐补|饭补|年假|保险|补贴|住宿|体检"),
-    "company": re.compile(
-        r"什么公司|哪家|哪个公司|公司名|公司叫|贵公司|公司(?:怎么样|规模|介绍|简介|情况|背景)"
-        r"|什么企业|哪个企业|什么单位|哪个单位|公司"
-    ),
-    "jd": re.compile(
-        r"做什么|工作内容|职责|岗位要求|干什么|干嘛|干啥|做啥|具体做|任职要求|什么要求|有什么要求|要求是"
-        r"|岗位介绍|职位介绍|什么岗位|什么职位|什么工作|招什么|需要做|主要做"
-    ),
-}
 
 
 def _prepare(text: str) -> str:
@@ -141,38 +131,6 @@ def _is_refusal(clause: str) -> bool:
     return bool(_REFUSAL.search(clause))
 
 
-def _topics(clause: str) -> list[str]:
-    """FAQ topics of one clause in the order they appear. A bare "公司" next to another topic is part
-    of that question ("公司在哪" asks for the location)."""
-    found: list[tuple[int, str]] = []
-    for topic, pattern in _TOPICS.items():
-        match = pattern.search(clause)
-        if match:
-            found.append((match.start(), topic))
-    if len(found) > 1:
-        company = _TOPICS["company"].search(clause)
-        if company and company.group(0) == "公司":
-            found = [item for item in found if item[1] != "company"]
-    return [topic for _, topic in sorted(found)]
-
-
-def _jd_snippet(jd: str) -> str:
-    text = " ".join(jd.split())
-    if len(text) <= JD_SNIPPET_CHARS:
-        return text
-    head = text[:JD_SNIPPET_CHARS]
-    # Cut after the last full sentence when that keeps a useful amount, else mark the cut.
-    cut = max(head.rfind(mark) for mark in "。；;！!")
-    return head[: cut + 1] if cut >= JD_SNIPPET_CHARS // 3 else head + "…"
-
-
-def faq_answer(job: JobScript, topic: str) -> str:
-    """The job's answer for a FAQ topic, "" when the recruiter left it empty."""
-    if topic == "jd":
-        return _jd_snippet((job.faq.get("jd") or job.jd or "").strip())
-    return (job.faq.get(topic) or "").strip()
-
-
 def contact_ask_line(job: JobScript, asks_made: int) -> str:
     """The ask lines rotate, so a second ask is not a copy of the first."""
     lines = [line.strip() for line in job.contact_ask if line and line.strip()]
@@ -194,8 +152,11 @@ class _Reading:
 def _read(job: JobScript, clauses: list[str]) -> _Reading:
     reading = _Reading()
     chatter = all(_is_small_talk(clause) for clause in clauses)
+    given: set[str] = set()
     for clause in clauses:
-        topics = _topics(clause)
+        question = _is_question(clause)
+        found = faq.lookup(job, clause, question=question, seen=given)
+        topics = found.topics
         if _CONTACT_INTEREST.search(clause):
             reading.contact_interest = True
             topics = [t for t in topics if t != "company"]
@@ -204,18 +165,12 @@ def _read(job: JobScript, clauses: list[str]) -> _Reading:
         if _DECLINE_CONTACT.search(clause) and not topics:
             reading.decline_contact = True
             continue
-        for topic in topics:
-            if topic in reading.topics:
-                continue
-            reading.topics.append(topic)
-            answer = faq_answer(job, topic)
-            if answer:
-                reading.answers.append(answer)
-            else:
-                reading.missing = True
+        reading.topics += [t for t in topics if t not in reading.topics]
+        reading.answers += found.answers
+        reading.missing = reading.missing or found.missing
         if topics or chatter or _ROBOT.search(clause):
             continue
-        if _is_question(clause):
+        if question:
             reading.unknown = True
     return reading
 

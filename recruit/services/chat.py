@@ -115,11 +115,15 @@ def _record(
     conversation = conversation_lock(account=account, job=job, candidate=candidate, source=Conversation.Source.USER_ASK)
     stored = list(conversation.messages.filter(channel=Message.Channel.PLATFORM).order_by("seq"))
     stored_turns = [Turn(m.speaker, m.text) for m in stored]
-    new = history.merge(stored_turns, [Turn(line.speaker, line.text) for line in incoming])
-    if not new:
+    page = [Turn(line.speaker, line.text) for line in incoming]
+    new = history.merge(stored_turns, page)
+    if not new and history.last_speaker(page) == USER:
+        # The page does not show our last reply yet: a retry of a call already answered gets the same
+        # answer and stores nothing. When the page shows it (whole or as bubbles), the bot sent it and
+        # the precedence below answers "" instead.
         pending = _pending_reply(stored)
         if pending is not None:
-            return pending  # a retry of a call already answered: the same answer, nothing stored
+            return pending
     # The page's own timestamps, where it gave them; robot-side lines a human typed keep theirs too.
     times = {}
     for line in incoming:

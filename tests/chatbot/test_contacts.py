@@ -298,3 +298,41 @@ def test_mask_text_masks_every_occurrence():
     masked = mask_text("13800138000 或者 13900139000，微信 abc_123 / 微信 def_456")
     assert masked == "138****8000 或者 139****9000，微信 ab**** / 微信 de****"
     assert not extract_contacts(masked).any()
+
+
+@pytest.mark.parametrize(
+    ("text", "wechat"),
+    [
+        ("Zhangsan123是我微信", "Zhangsan123"),
+        ("ZhangSan_88 这是我的微信号", "ZhangSan_88"),
+        ("加V：Lisi_9527", "Lisi_9527"),
+        ("wechat id: JohnDoe_88", "JohnDoe_88"),
+        ("微信搜 Zhangsan1234", "Zhangsan1234"),
+        ("微信号：ZHANGSAN", "ZHANGSAN"),
+        ("你加我吧 Zhangsan1234", "Zhangsan1234"),
+    ],
+)
+def test_wechat_ids_starting_with_an_upper_case_letter(text, wechat):
+    assert extract_contacts(text).wechat == wechat
+    assert wechat not in mask_text(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "flag"),
+    [
+        ("您已成功获取对方的微信号", "wechat_exchanged"),
+        ("您与对方交换了微信", "wechat_exchanged"),
+        ("对方已将微信号发送给您", "wechat_exchanged"),
+        ("对方给您发送了手机号", "phone_exchanged"),
+        ("已获得对方的联系方式", "phone_exchanged"),
+        ("对方已接受您的简历请求", "cv_received"),
+        ("Zhang San accepted your request to exchange phone numbers", "phone_exchanged"),
+    ],
+)
+def test_more_notice_phrasings(text, flag):
+    assert getattr(detect_notice(text), flag)
+
+
+@pytest.mark.parametrize("text", ["对方拒绝了您的交换微信请求", "已向对方发送交换微信请求", "对方暂未同意交换电话"])
+def test_refused_or_pending_exchanges_are_not_notices(text):
+    assert not detect_notice(text).any()

@@ -127,9 +127,9 @@ def test_max_contact_asks_zero_never_asks():
         ("公司地址在哪", "location"),
         ("在哪里上班？远吗", "location"),
         ("几点上班，双休吗", "hours"),
-        ("要加班吗", "hours"),
+        ("周末双休吗", "hours"),
         ("有五险一金吗", "benefits"),
-        ("包吃包住吗", "benefits"),
+        ("包午餐吗", "benefits"),
         ("是什么公司", "company"),
         ("哪家公司啊", "company"),
     ],
@@ -371,3 +371,37 @@ def test_recall_message(template, expected):
 
 def test_recall_message_does_not_expand_placeholders_inside_values():
     assert recall_message("{name}-{job_name}", name="{job_name}", job_name="X") == "{job_name}-X"
+
+
+# --- Specific matters: answered only when the job's text addresses them ----------------------------
+
+
+@pytest.mark.parametrize("text", ["有宿舍吗", "有班车吗", "加班费怎么算", "试用期多久", "有股票期权吗", "包住吗"])
+def test_specific_matter_the_faq_does_not_address_is_held(text):
+    answer = reply(text)
+    assert (answer.next_step, answer.content) == (NEED_ENSURE, HOLD_REPLY)
+
+
+def test_specific_matter_answered_by_the_entry_that_mentions_it():
+    script = job(faq={**FAQ, "benefits": "五险一金，提供员工宿舍。", "hours": "9:00-18:00，加班按1.5倍算加班费。"})
+    assert reply("有宿舍吗", script=script).content.split("\n")[0] == "五险一金，提供员工宿舍。"
+    assert reply("加班费怎么算", script=script).content.split("\n")[0] == "9:00-18:00，加班按1.5倍算加班费。"
+    # A synonym counts: "包住" is answered by an entry that says "宿舍".
+    assert reply("包住吗", script=script).next_step == NEED_CONTACT
+
+
+def test_specific_matter_answered_by_the_jd_sentence_that_mentions_it():
+    script = job(jd="负责电话回访。要求大专及以上学历，有无经验均可。试用期一个月，表现优秀可提前转正。")
+    answer = reply("试用期多久？", script=script)
+    assert answer.content.split("\n")[0] == "试用期一个月，表现优秀可提前转正。"
+    assert answer.next_step == NEED_CONTACT
+
+
+def test_generic_and_uncovered_in_one_message_answers_one_and_holds_the_other():
+    answer = reply("工资多少，有班车吗")
+    assert answer.content == f"{FAQ['salary']}\n{PARTIAL_HOLD_REPLY}"
+    assert answer.next_step == NEED_ENSURE
+
+
+def test_a_statement_mentioning_a_matter_asks_nothing():
+    assert reply("我之前做过夜班").next_step == NEED_CONTACT

@@ -214,3 +214,54 @@ def test_message_times_in_ms_and_s_are_stored(api, job):
     api.ok("/recruit/candidate/chat", chat_body)
     user = Message.objects.get(speaker="user")
     assert int(user.sent_at.timestamp()) == 1764900060
+
+
+# --- The page already shows the server's last reply: nothing more is due (CONTRACT §4 precedence) ---
+# A retry whose page does not show the reply yet still gets the same answer. Each next step is covered,
+# with the reply shown joined in one message and split into bubbles, with and without a trailing system
+# line.
+
+NOTHING = {"nextStep": "", "nextStepContent": ""}
+
+# One user turn per next step the rule engine gives on a fresh conversation.
+TURNS = {
+    "need_contact": "薪资多少？",
+    "need_ensure": "你们有班车接送吗？",
+    "finish": "我微信 Zhang_san88",
+    "normal_chat": "不方便留微信",
+}
+
+
+def _page(first_answer, shown: str, tail_system: bool):
+    if shown == "joined":
+        lines = [("robot", first_answer["nextStepContent"])]
+    else:
+        lines = [("robot", bubble) for bubble in first_answer["nextStepContent"].split("\n")]
+    return lines + ([("system", "对方已读")] if tail_system else [])
+
+
+@pytest.mark.parametrize("tail_system", [False, True], ids=["plain", "system-after"])
+@pytest.mark.parametrize("shown", ["joined", "bubbles"])
+@pytest.mark.parametrize("step", list(TURNS))
+def test_reply_shown_on_the_page_is_not_sent_again(api, job, step, shown, tail_system):
+    asked = [("robot", GREETING), ("user", TURNS[step])]
+    first = chat(api, *asked)
+    assert first["nextStep"] == step and first["nextStepContent"]
+    stored = Message.objects.count()
+
+    retry = chat(api, *asked)
+    assert retry == first  # the page does not show it yet: the same answer again
+
+    again = chat(api, *asked, *_page(first, shown, tail_system))
+    expected = {"nextStep": "finish", "nextStepContent": ""} if step == "finish" else NOTHING
+    assert again == expected
+    assert Message.objects.exclude(speaker="system").count() == stored  # the shown reply is ours
+    assert Conversation.objects.get().contact_asks == (1 if step == "need_contact" else 0)
+
+
+def test_reply_shown_then_a_new_user_line_is_answered(api, job):
+    asked = [("robot", GREETING), ("user", "薪资多少？")]
+    first = chat(api, *asked)
+    shown = [("robot", bubble) for bubble in first["nextStepContent"].split("\n")]
+    follow = chat(api, *asked, *shown, ("user", "在哪里上班？"))
+    assert follow["nextStep"] == "need_contact" and "望京" in follow["nextStepContent"]
