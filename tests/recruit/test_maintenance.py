@@ -115,3 +115,22 @@ def test_a_card_seen_again_is_kept_from_its_last_sighting(db):
     assert again.pk == first.pk
     assert purge_expired(now=NOW)["raw_cards"] == 0
     assert RawCard.objects.get().seen_at == NOW - timedelta(days=1)
+
+
+def test_tasks_have_time_limits_and_retry_when_the_database_blips(db, monkeypatch):
+    from django.db import OperationalError
+
+    calls = []
+
+    def flaky(now=None):
+        calls.append(now)
+        if len(calls) == 1:
+            raise OperationalError("server closed the connection unexpectedly")
+        return {"reservations": 0, "raw_cards": 0}
+
+    monkeypatch.setattr(tasks.maintenance, "purge_expired", flaky)
+    assert tasks.purge_expired.apply().get() == {"reservations": 0, "raw_cards": 0}
+    assert len(calls) == 2
+    for task in (tasks.purge_expired, tasks.deliver_notifications):
+        assert 0 < task.soft_time_limit < task.time_limit
+        assert task.max_retries and OperationalError in task.autoretry_for
