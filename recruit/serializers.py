@@ -11,14 +11,14 @@ from rest_framework import serializers
 
 from chatbot.contacts import is_valid_email, is_valid_phone, is_valid_wechat, normalise_phone
 from hunter_robot.api.fields import (
+    FlagField,
     IdField,
-    StrictBooleanField,
     StrictCharField,
     StrictDictField,
     StrictIntegerField,
     StrictListField,
 )
-from recruit.platforms.ids import canonical_platform
+from recruit.platforms.ids import CANDIDATE_ID_MAX, PLATFORM_ID_MAX, REF_MAX, canonical_platform
 from recruit.refs import parse_ref
 from recruit.screening import CriteriaError, criteria_from_config
 from recruit.services.registration import CRITERIA_LISTS, CRITERIA_RANGES, CRITERIA_SCALARS, FAQ_FIELDS
@@ -94,7 +94,7 @@ class JobConfigInput(serializers.Serializer):
 
 class JobRegisterInput(serializers.Serializer):
     platformType = PlatformField()
-    platformID = IdField(max_length=128)
+    platformID = IdField(max_length=PLATFORM_ID_MAX)
     jobName = StrictCharField(max_length=200)
     jobJD = StrictCharField(required=False, allow_blank=True)
     robotApi = StrictCharField(required=False, allow_blank=True, max_length=500)
@@ -109,7 +109,7 @@ class JobRegisterInput(serializers.Serializer):
 
 class PlatformRefInput(serializers.Serializer):
     platformType = PlatformField()
-    platformID = IdField(max_length=128)
+    platformID = IdField(max_length=PLATFORM_ID_MAX)
 
 
 class SlotInput(serializers.Serializer):
@@ -132,12 +132,12 @@ def validate_slots(slots: list[dict]) -> list[tuple[time, int]]:
 
 
 class TaskConfigInput(serializers.Serializer):
-    jobID = IdField()
+    jobID = IdField(max_length=REF_MAX)
     taskType = StrictCharField(required=False, default="batchTouch")
     helloSum = StrictIntegerField(min_value=0, max_value=10000)
     timeMount = StrictListField(child=SlotInput(), max_length=48)
     filter = StrictDictField(required=False, default=dict)
-    active = StrictBooleanField(required=False, default=True)
+    active = FlagField(required=False, default=True)
 
     def validate_taskType(self, value: str) -> str:
         if value != "batchTouch":
@@ -150,8 +150,8 @@ class TaskConfigInput(serializers.Serializer):
 
 class AccountRegisterInput(serializers.Serializer):
     platformType = PlatformField()
-    platformID = IdField(max_length=128)
-    jobs = StrictListField(child=IdField(), allow_empty=True, max_length=200)
+    platformID = IdField(max_length=PLATFORM_ID_MAX)
+    jobs = StrictListField(child=IdField(max_length=REF_MAX), allow_empty=True, max_length=200)
     taskConfig = StrictListField(child=TaskConfigInput(), required=False, max_length=200)
     desc = StrictCharField(required=False, allow_blank=True, max_length=255)
 
@@ -164,9 +164,9 @@ class AccountRegisterInput(serializers.Serializer):
 
 
 class AccountInput(serializers.Serializer):
-    accountID = IdField()
+    accountID = IdField(max_length=REF_MAX)
     # Deprecated in candidate calls: absent, "", null, "None" all mean "use the fallback".
-    jobID = IdField(required=False, allow_null=True, allow_blank=True)
+    jobID = IdField(max_length=REF_MAX, required=False, allow_null=True, allow_blank=True)
 
 
 class TaskStatusField(serializers.Field):
@@ -176,7 +176,7 @@ class TaskStatusField(serializers.Field):
         if not isinstance(data, list):
             raise serializers.ValidationError("expected a list")
         ids: list = []
-        id_field = IdField()
+        id_field = IdField(max_length=CANDIDATE_ID_MAX)
         for index, item in enumerate(data):
             if not isinstance(item, dict):
                 raise serializers.ValidationError({index: ["expected an object"]})
@@ -204,11 +204,11 @@ class TaskReportInput(AccountInput):
 
 class CandidateFilterInput(AccountInput):
     candidateInfo = StrictDictField()
-    candidateID = IdField(required=False)
+    candidateID = IdField(max_length=CANDIDATE_ID_MAX, required=False)
 
 
 class PreFilterInput(AccountInput):
-    candidate_id = IdField()
+    candidate_id = IdField(max_length=CANDIDATE_ID_MAX)
 
 
 class HistoryLineInput(serializers.Serializer):
@@ -232,13 +232,13 @@ class HistoryLineInput(serializers.Serializer):
 
 
 class ChatInput(AccountInput):
-    candidateID = IdField()
+    candidateID = IdField(max_length=CANDIDATE_ID_MAX)
     candidateName = StrictCharField(allow_blank=True, max_length=100)
     historyMsg = StrictListField(child=HistoryLineInput(), max_length=2000)
 
 
 class ResultInput(AccountInput):
-    candidateID = IdField()
+    candidateID = IdField(max_length=CANDIDATE_ID_MAX)
     candidateName = StrictCharField(allow_blank=True, max_length=100)
     phone = StrictCharField(required=False, allow_blank=True, max_length=40)
     wechat = StrictCharField(required=False, allow_blank=True, max_length=40)
@@ -264,9 +264,11 @@ class ResultInput(AccountInput):
 
 
 class RecallListInput(AccountInput):
-    candidateIDs = StrictListField(child=IdField(), max_length=1000)
-    candidateIDs_read = StrictListField(child=IdField(), required=False, default=list, max_length=1000)
+    candidateIDs = StrictListField(child=IdField(max_length=CANDIDATE_ID_MAX), max_length=1000)
+    candidateIDs_read = StrictListField(
+        child=IdField(max_length=CANDIDATE_ID_MAX), required=False, default=list, max_length=1000
+    )
 
 
 class RecallResultInput(AccountInput):
-    candidateID = IdField()
+    candidateID = IdField(max_length=CANDIDATE_ID_MAX)

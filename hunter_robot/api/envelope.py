@@ -15,7 +15,10 @@ def envelope(ret: int, msg: str, data=None) -> dict:
 
 
 def dumps(body: dict) -> bytes:
-    return json.dumps(body, ensure_ascii=False, separators=(",", ":"), default=str).encode()
+    # A message may echo input holding a lone surrogate, which UTF-8 cannot encode; it only occurs
+    # inside JSON strings, where backslashreplace writes it as the valid JSON escape `\udxxx`.
+    text = json.dumps(body, ensure_ascii=False, separators=(",", ":"), default=str)
+    return text.encode("utf-8", "backslashreplace")
 
 
 def envelope_response(ret: int, msg: str, data=None, *, status: int) -> HttpResponse:

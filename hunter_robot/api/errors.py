@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as ModelValidationError
@@ -82,10 +83,17 @@ def first_error(errors, path: str = "") -> str:
     return f"{path}: {text}" if path else text
 
 
-def failure_response(ret: int, http: int, msg: str, view=None) -> Response:
-    # Bots dereference some shapes without checking `ret`; each view names its failure `data`.
-    failure_data = getattr(view, "failure_data", None)
-    response = Response(envelope(ret, msg, failure_data(msg) if failure_data else None), status=http)
+def failure_data_for(view, msg: str):
+    """The `data` of a failure answered by `view` (a view instance or class; None: no view, e.g. an
+    unknown URL). Bots dereference some shapes without checking `ret`, so each view names its failure
+    `data` with a static `failure_data(msg)`; the others carry null. The one rule for every failure path:
+    DRF's exception handler and the middleware (405, 413, crashes outside DRF) both ask here."""
+    make = getattr(view, "failure_data", None)
+    return make(msg) if make is not None else None
+
+
+def failure_response(ret: int, http: int, msg: str, view=None, headers: dict | None = None) -> Response:
+    response = Response(envelope(ret, msg, failure_data_for(view, msg)), status=http, headers=headers)
     response.enveloped = True
     return response
 
@@ -109,8 +117,10 @@ def exception_handler(exc, context) -> Response:
     if isinstance(exc, RequestDataTooBig):
         return failure_response(1004, 413, "body: too large", view)
     if isinstance(exc, drf.Throttled):
-        wait = f", retry in {exc.wait:.0f}s" if exc.wait else ""
-        return failure_response(1429, 429, f"rate limited{wait}", view)
+        retry = max(1, math.ceil(exc.wait or 0))  # whole seconds, never 0: an immediate retry fails again
+        return failure_response(
+            1429, 429, f"rate limited, retry in {retry}s", view, headers={"Retry-After": str(retry)}
+        )
     if isinstance(exc, (drf.NotAuthenticated, drf.AuthenticationFailed)):
         return failure_response(1401, 401, str(exc.detail), view)
     if isinstance(exc, (drf.PermissionDenied, PermissionDenied)):

@@ -11,8 +11,11 @@ from hunter_robot.api.throttle import BotRateThrottle
 class BotView(APIView):
     """POST-only, envelope-wrapped, authenticated by API key or trusted network.
 
-    `failure_data(msg)` gives the `data` a failure carries, for clients that read it without
-    checking `ret` (CONTRACT §1). `Input` is the DRF serializer validating the body.
+    `failure_data(msg)`, a staticmethod, gives the `data` a failure carries, for clients that read it
+    without checking `ret` (CONTRACT §1); the middleware calls it on the class. `Input` is the DRF
+    serializer validating the body. `scraped_text` lists the body paths holding scraped page text
+    ("[]" = every item): the JSON parser removes NUL characters and lone surrogates there instead of
+    refusing the body (CONTRACT §1).
     """
 
     http_method_names = ["post"]
@@ -21,6 +24,7 @@ class BotView(APIView):
     throttle_classes = [BotRateThrottle]
     failure_data = None
     Input = None
+    scraped_text: tuple[str, ...] = ("candidateInfo", "historyMsg[].msg")
 
     def perform_authentication(self, request) -> None:
         request.caller = authenticate(request)

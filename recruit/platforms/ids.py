@@ -8,6 +8,12 @@ from recruit.platforms.profile import dig
 
 PLATFORMS = ("Boss", "maimai", "Linkedin", "liepin")
 
+# Identifier lengths (CONTRACT §1): one limit per kind, checked when input is validated, at or below
+# every column that stores that kind (tests/test_input_hardening.py compares them with the models).
+PLATFORM_ID_MAX = 128  # platformID: Job.platform_id, RecruitAccount.platform_id
+CANDIDATE_ID_MAX = 128  # candidate ids as sent and as normalised: Candidate.platform_cid
+REF_MAX = 160  # accountID / jobID: `account_<Platform>_<platformID>`; UnknownAccount.account_id
+
 # Keys are compared after lower-casing and dropping spaces, so "BOSS 直聘" and "LinkedIn" match too.
 _ALIASES = {
     "boss": "Boss",
@@ -55,6 +61,9 @@ def normalise_candidate_id(platform: str, raw: object) -> str:
         text = _linkedin_id(text)
     if not text:
         raise ValueError("candidate id is empty")
+    # Normalising can lengthen an id (lower-casing "İ" gives two characters); the stored form must fit.
+    if len(text) > CANDIDATE_ID_MAX:
+        raise ValueError(f"candidate id longer than {CANDIDATE_ID_MAX} characters")
     return text
 
 
