@@ -148,6 +148,8 @@ DEFAULT_TIME_MOUNT = env.list("DEFAULT_TIME_MOUNT", default=["09:00=25", "16:00=
 RESERVATION_TTL = env.int("RESERVATION_TTL", default=30 * 60)  # seconds
 RAW_CARD_RETENTION_DAYS = env.int("RAW_CARD_RETENTION_DAYS", default=90)
 CHAT_DEADLINE = env.float("CHAT_DEADLINE", default=20.0)  # seconds
+# recallList: total seconds spent personalising nudges with the LLM in one call; the rest use the template.
+RECALL_PERSONALISE_BUDGET = env.float("RECALL_PERSONALISE_BUDGET", default=8.0)
 
 # --- Dialogue engines ------------------------------------------------------------------------------
 OPENAI_BASE_URL = env.str("OPENAI_BASE_URL", default="https://api.openai.com/v1")

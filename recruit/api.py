@@ -11,12 +11,22 @@ from hunter_robot.api.views import BotView
 from recruit import selectors, serializers
 from recruit.models import Job, RecruitAccount
 from recruit.platforms.ids import candidate_id_from_info, normalise_candidate_id
+from recruit.services.callers import unknown_caller_record
 from recruit.services.chat import IncomingLine, candidate_chat
 from recruit.services.greetings import greetings_report
 from recruit.services.recall import recall_list, recall_result
 from recruit.services.registration import account_register, job_register
 from recruit.services.results import candidate_result
 from recruit.services.screening import candidate_filter, candidate_prefilter
+
+
+def account_for(request, ref) -> RecruitAccount:
+    """The account a bot names; an unregistered one is counted for operators before the 1002."""
+    try:
+        return selectors.account_for(request.caller, ref)
+    except selectors.UnregisteredAccount as exc:
+        unknown_caller_record(account_id=exc.account_id, path=request.path)
+        raise
 
 
 class JobRegisterView(BotView):
@@ -92,7 +102,7 @@ class TaskFetchView(BotView):
 
     def post(self, request):
         data = self.validated(request)
-        account = selectors.account_for(request.caller, data["accountID"], path=request.path)
+        account = account_for(request, data["accountID"])
         job = None
         if selectors.job_ref_given(data.get("jobID")):
             job = selectors.resolve_job(request.caller, account, data["jobID"])
@@ -104,7 +114,7 @@ class TaskReportView(BotView):
 
     def post(self, request):
         data = self.validated(request)
-        account = selectors.account_for(request.caller, data["accountID"], path=request.path)
+        account = account_for(request, data["accountID"])
         job = selectors.resolve_job(request.caller, account, data.get("jobID"))
         cids = [candidate_ref(account, raw) for raw in data["taskStatus"]]
         result = greetings_report(account=account, job=job, cids=cids)
@@ -134,7 +144,7 @@ class CandidateFilterView(BotView):
 
     def post(self, request):
         data = self.validated(request)
-        account = selectors.account_for(request.caller, data["accountID"], path=request.path)
+        account = account_for(request, data["accountID"])
         info = data["candidateInfo"]
         cid = data.get("candidateID") or candidate_id_from_info(account.platform, info)
         if cid is None:
@@ -157,7 +167,7 @@ class PreFilterView(BotView):
 
     def post(self, request):
         data = self.validated(request)
-        account = selectors.account_for(request.caller, data["accountID"], path=request.path)
+        account = account_for(request, data["accountID"])
         decision = candidate_prefilter(
             account=account,
             job_id=explicit_job_id(request, data.get("jobID")),
@@ -184,7 +194,7 @@ class ChatView(BotView):
 
     def post(self, request):
         data = self.validated(request)
-        account = selectors.account_for(request.caller, data["accountID"], path=request.path)
+        account = account_for(request, data["accountID"])
         answer = candidate_chat(
             caller=request.caller,
             account=account,
@@ -201,7 +211,7 @@ class ResultView(BotView):
 
     def post(self, request):
         data = self.validated(request)
-        account = selectors.account_for(request.caller, data["accountID"], path=request.path)
+        account = account_for(request, data["accountID"])
         candidate_result(
             caller=request.caller,
             account=account,
@@ -224,7 +234,7 @@ class RecallListView(BotView):
 
     def post(self, request):
         data = self.validated(request)
-        account = selectors.account_for(request.caller, data["accountID"], path=request.path)
+        account = account_for(request, data["accountID"])
         cids = [candidate_ref(account, raw) for raw in data["candidateIDs"]]
         read = {candidate_ref(account, raw) for raw in data["candidateIDs_read"]}
         return Response(recall_list(account=account, cids=cids, read_cids=read))
@@ -235,6 +245,6 @@ class RecallResultView(BotView):
 
     def post(self, request):
         data = self.validated(request)
-        account = selectors.account_for(request.caller, data["accountID"], path=request.path)
+        account = account_for(request, data["accountID"])
         count = recall_result(account=account, cid=candidate_ref(account, data["candidateID"]))
         return Response({"status": "ok", "recall_count": count})

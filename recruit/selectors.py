@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db.models import Count, F
+from django.db.models import Count
 from django.utils import timezone
 
 from hunter_robot.api.auth import Caller
 from hunter_robot.api.errors import Conflict, InvalidRequest, NotFound
 from recruit import quota
-from recruit.models import AccountJob, Conversation, Greeting, Job, RecruitAccount, UnknownAccount
+from recruit.models import AccountJob, Conversation, Greeting, Job, RecruitAccount
 from recruit.refs import parse_ref
 
 ABSENT_JOB_IDS = {"", "none", "null"}
@@ -23,19 +23,23 @@ def _parse(kind: str, ref: str, field: str) -> tuple[str, str]:
     return parsed
 
 
-def account_for(caller: Caller, ref: str, *, path: str = "", field: str = "accountID") -> RecruitAccount:
-    """The account a bot names. Permission is judged before existence so a key cannot probe IDs."""
+class UnregisteredAccount(NotFound):
+    """A well-formed accountID that is not registered; `account_id` is its canonical form."""
+
+    def __init__(self, msg: str, *, account_id: str):
+        super().__init__(msg)
+        self.account_id = account_id
+
+
+def account_for(caller: Caller, ref: str, *, field: str = "accountID") -> RecruitAccount:
+    """The account a bot names. Permission is judged before existence so a key cannot probe IDs.
+    Reads only: the API layer records an unregistered caller (`services.callers`)."""
     platform, platform_id = _parse("account", ref, field)
     account = RecruitAccount.objects.select_related("team").filter(platform=platform, platform_id=platform_id).first()
     caller.check_account(account, field)
     if account is None:
         canonical = f"account_{platform}_{platform_id}"
-        seen, created = UnknownAccount.objects.get_or_create(account_id=canonical, defaults={"last_path": path})
-        if not created:
-            UnknownAccount.objects.filter(pk=seen.pk).update(
-                hits=F("hits") + 1, last_path=path, last_seen=timezone.now()
-            )
-        raise NotFound(f"{field}: {canonical} is not registered")
+        raise UnregisteredAccount(f"{field}: {canonical} is not registered", account_id=canonical)
     return account
 
 
@@ -54,16 +58,21 @@ def job_ref_given(value) -> bool:
 
 
 def resolve_job(caller: Caller, account: RecruitAccount, job_ref, candidate_id: int | None = None) -> Job:
-    """CONTRACT §3 job fallback: explicit jobID, else the job of the most recent conversation of
-    (account, candidate), else the account's first job."""
+    """CONTRACT §3 job fallback: an explicit jobID must be in the account's job list (`linked`);
+    absent, the job of the most recent conversation of (account, candidate) among the jobs the
+    account has a task for (listed or dropped), else the account's first listed job.
+
+    The same rule is written in SQL in `services.screening._gates`; keep them in step
+    (tests/recruit/test_job_fallback.py runs one table of cases against both)."""
     if job_ref_given(job_ref):
         job = job_for(caller, str(job_ref).strip())
-        if not AccountJob.objects.filter(account=account, job=job).exists():
-            raise Conflict(f"jobID: {job.job_id} is not a job of {account.account_id}")
+        if not AccountJob.objects.filter(account=account, job=job, linked=True).exists():
+            raise Conflict(f"jobID: {job.job_id} is not (or no longer) a job of {account.account_id}")
         return job
     if candidate_id is not None:
+        # Only jobs the account has a task for (listed or dropped), as in the gates query.
         recent = (
-            Conversation.objects.filter(account=account, candidate_id=candidate_id)
+            Conversation.objects.filter(account=account, candidate_id=candidate_id, job__account_jobs__account=account)
             .order_by("-updated_at")
             .select_related("job")
             .first()

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, time
-from urllib.parse import urlsplit
 
-from django.conf import settings
 from rest_framework import serializers
 
 from chatbot.contacts import is_valid_email, is_valid_phone, is_valid_wechat, normalise_phone
+from hunter_robot import outbound
 from hunter_robot.api.fields import (
     FlagField,
     IdField,
@@ -39,13 +38,12 @@ class PlatformField(serializers.Field):
 
 
 def check_outbound_url(value: str) -> str:
-    """API callers may only point the server at hosts an operator allowed (no arbitrary egress)."""
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise serializers.ValidationError("expected an http(s) URL")
-    if parts.hostname.lower() not in {h.lower() for h in settings.OUTBOUND_ALLOWED_HOSTS}:
-        raise serializers.ValidationError(f"host {parts.hostname} is not in OUTBOUND_ALLOWED_HOSTS")
-    return value
+    """API callers may only point the server at hosts and ports an operator allowed (no arbitrary
+    egress); the rule lives in `hunter_robot.outbound`."""
+    try:
+        return outbound.check_outbound_url(value)
+    except outbound.OutboundURLRejected as exc:
+        raise serializers.ValidationError(str(exc)) from None
 
 
 class CriteriaField(serializers.Field):

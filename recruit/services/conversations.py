@@ -45,14 +45,29 @@ def messages_append(conversation: Conversation, rows: list[Message], *, now: dat
     Message.objects.bulk_create(rows)
 
 
+CONTACT_KINDS = {
+    "phone": ("phone", "phone_exchanged"),
+    "wechat": ("wechat", "wechat_exchanged"),
+    "email": ("email",),
+    "cv": ("cv_received", "cv_file"),
+}
+"""Each kind of contact a recruiter is told about, and the record fields that show it."""
+
+
+def contact_kinds(record: ContactRecord) -> list[str]:
+    """The kinds of contact the record holds, in CONTACT_KINDS order."""
+    return [kind for kind, fields in CONTACT_KINDS.items() if any(getattr(record, name) for name in fields)]
+
+
 def contact_merge(conversation: Conversation, found: Contacts) -> tuple[ContactRecord, list[str]]:
     """Merge what was found into the conversation's contact record; empty values never erase.
 
-    Returns the record and the names of fields that are new. Notifies a recruiter on the first
-    contact obtained, and queues WeChat follow-up for a new WeChat id. Call under the conversation lock.
+    Returns the record and the names of fields that are new. Notifies a recruiter once per kind of
+    contact obtained (phone, wechat, email, cv: a new value of a kind already held does not notify
+    again), and queues WeChat follow-up for a new WeChat id. Call under the conversation lock.
     """
     record, _created = ContactRecord.objects.get_or_create(conversation=conversation)
-    had_contact = record.obtained
+    had_kinds = contact_kinds(record)
     changed = []
     for name in ("phone", "wechat", "email"):
         value = getattr(found, name)
@@ -72,8 +87,9 @@ def contact_merge(conversation: Conversation, found: Contacts) -> tuple[ContactR
         from wechat.services import wechat_followup_queue
 
         wechat_followup_queue(conversation=conversation, wechat_id=record.wechat)
-    if not had_contact and record.obtained:
-        notification_enqueue(conversation=conversation, kind="contact")
+    new_kinds = [kind for kind in contact_kinds(record) if kind not in had_kinds]
+    if new_kinds:
+        notification_enqueue(conversation=conversation, kind="contact", detail=",".join(new_kinds))
     return record, changed
 
 

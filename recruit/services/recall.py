@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import logging
+import time
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -22,7 +25,10 @@ from recruit.services.conversations import conversation_save, messages_append
 
 logger = logging.getLogger(__name__)
 
-PERSONALISE_TIMEOUT = 5.0
+PERSONALISE_TIMEOUT = 5.0  # one nudge; the whole call is bounded by RECALL_PERSONALISE_BUDGET
+MIN_ATTEMPT = 0.2  # seconds: less budget than this left, the template is used without asking
+# Model calls wait on I/O; a small pool bounds the threads a hung peer can pin.
+_pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="recall")
 
 
 @dataclass(frozen=True)
@@ -43,10 +49,14 @@ def _obtained(conversation: Conversation) -> bool:
         return False
 
 
-def _personalise(conversation: Conversation, template_msg: str) -> str:
-    """The job's LLM may rewrite the nudge from the profile; any failure keeps the template."""
+def _personalise(conversation: Conversation, template_msg: str, *, budget: float) -> str:
+    """The job's LLM may rewrite the nudge from the profile within `budget` seconds; any failure or
+    timeout keeps the template. Reads only what is already loaded: no database access."""
     job = conversation.job
     if engine_kind(job.robot_api) != "llm":
+        return template_msg
+    timeout = min(PERSONALISE_TIMEOUT, budget)
+    if timeout < MIN_ATTEMPT:
         return template_msg
     engine, model = engine_for(job.robot_api)
     profile = conversation.candidate.profile or {}
@@ -55,18 +65,39 @@ def _personalise(conversation: Conversation, template_msg: str) -> str:
         for value in (profile.get("expected_positions"), profile.get("work_titles"), profile.get("skills"))
         if value
     )
+    # In a worker thread, so the budget holds whatever the peer does (a trickling answer included).
+    future = _pool.submit(
+        engine.personalise_recall,
+        template_msg=template_msg,
+        name=conversation.candidate.name,
+        job=job_script(job),
+        profile_summary=summary[:500],
+        timeout=timeout,
+        model=model,
+    )
     try:
-        return engine.personalise_recall(
-            template_msg=template_msg,
-            name=conversation.candidate.name,
-            job=job_script(job),
-            profile_summary=summary[:500],
-            timeout=PERSONALISE_TIMEOUT,
-            model=model,
-        )
+        return future.result(timeout=timeout)
+    except FutureTimeout:
+        logger.info("recall personalisation took over %.1fs, using the template", timeout)
     except EngineError as exc:
         logger.info("recall personalisation failed, using the template: %s", exc)
-        return template_msg
+    except Exception:  # an engine bug must not cost the bot its list
+        logger.exception("recall personalisation crashed, using the template")
+    return template_msg
+
+
+def _personalise_all(offers: list[tuple[Conversation, int, str]]) -> list[str]:
+    """One budget (RECALL_PERSONALISE_BUDGET) for the whole call: nudges are personalised in order
+    until it is spent, the rest keep their template. No database connection is held meanwhile."""
+    if not any(engine_kind(conversation.job.robot_api) == "llm" for conversation, _step, _msg in offers):
+        return [template for _conversation, _step, template in offers]
+    if not connection.in_atomic_block:
+        connection.close()  # the model may take seconds; the writes after it reconnect
+    deadline = time.monotonic() + settings.RECALL_PERSONALISE_BUDGET
+    return [
+        _personalise(conversation, template, budget=deadline - time.monotonic())
+        for conversation, _step, template in offers
+    ]
 
 
 def recall_list(
@@ -109,8 +140,7 @@ def recall_list(
         template = recall_message(steps[step_index].msg, name=candidate.name, job_name=conversation.job.name)
         offers.append((conversation, step_index, template))
     items = []
-    for conversation, step_index, template in offers:
-        msg = _personalise(conversation, template)
+    for (conversation, step_index, _template), msg in zip(offers, _personalise_all(offers), strict=True):
         Conversation.objects.filter(pk=conversation.pk).update(recall_offered_step=step_index, recall_offered_msg=msg)
         items.append(
             {

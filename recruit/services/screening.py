@@ -105,8 +105,9 @@ def _gates(account: RecruitAccount, job_id: int | None, candidate: Candidate, no
     """The account's task for the job, with every gate the decision needs, in one hand-written query
     (building the equivalent ORM query cost about half of a filter request's CPU).
 
-    `job_id` None applies the CONTRACT §3 fallback: the job of the most recent conversation of
-    (account, candidate), else the account's first linked job.
+    An explicit `job_id` must be in the account's job list (`linked`), else None. `job_id` None
+    applies the CONTRACT §3 fallback: the job of the most recent conversation of (account,
+    candidate), else the account's first linked job. The same rule as `selectors.resolve_job`.
     """
     ops = connection.ops
     day = ops.adapt_datefield_value(timezone.localdate(now))
@@ -129,7 +130,7 @@ def _gates(account: RecruitAccount, job_id: int | None, candidate: Candidate, no
           EXISTS (SELECT 1 FROM {dnc} d WHERE d.kind = %s AND d.value_hash = %s)
             OR EXISTS (SELECT 1 FROM {cand} k WHERE k.id = %s AND k.do_not_contact)
         FROM {aj} aj
-        WHERE aj.account_id = %s AND {"aj.job_id = %s" if job_id is not None else f"(aj.linked OR {last_conversation} IS NOT NULL)"}
+        WHERE aj.account_id = %s AND {"aj.job_id = %s AND aj.linked" if job_id is not None else f"(aj.linked OR {last_conversation} IS NOT NULL)"}
         ORDER BY {last_conversation} DESC NULLS LAST, aj.linked DESC, aj.position, aj.id
         LIMIT 1
     """
@@ -210,6 +211,12 @@ def decide(
     return Decision(touch=touch, reasons=reasons)
 
 
+def _no_job(account: RecruitAccount, job_id: int | None) -> Conflict:
+    if job_id is None:
+        return Conflict(f"accountID: {account.account_id} has no job")
+    return Conflict(f"jobID: not (or no longer) a job of {account.account_id}")
+
+
 @transaction.atomic
 def candidate_filter(
     *, account: RecruitAccount, job_id: int | None, info: dict, cid: str | None, now: datetime | None = None
@@ -223,7 +230,7 @@ def candidate_filter(
     candidate = candidate_upsert(platform=account.platform, cid=cid, profile=profile, raw_card=raw_card)
     link = _gates(account, job_id, candidate, now)
     if link is None:
-        raise Conflict(f"jobID: no job of {account.account_id} to screen for")
+        raise _no_job(account, job_id)
     return decide(
         account=account, link=link, candidate=candidate, profile=profile, raw_card=raw_card, source="filter", now=now
     )
@@ -235,10 +242,13 @@ def candidate_prefilter(*, account: RecruitAccount, job_id: int | None, cid: str
     now = now or timezone.now()
     candidate = Candidate.objects.filter(platform=account.platform, platform_cid=cid, profile__isnull=False).first()
     if candidate is None:
+        # A stale jobID is a state error whether or not the profile is stored.
+        if job_id is not None and not AccountJob.objects.filter(account=account, job_id=job_id, linked=True).exists():
+            raise _no_job(account, job_id)
         return None
     link = _gates(account, job_id, candidate, now)
     if link is None:
-        raise Conflict(f"jobID: not a job of {account.account_id}")
+        raise _no_job(account, job_id)
     profile = Profile.from_dict(candidate.profile)
     return decide(
         account=account, link=link, candidate=candidate, profile=profile, raw_card=None, source="prefilter", now=now
