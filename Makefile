@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# In the environment too: settings build SITE_URL (links in notifications) from them when it is unset.
+export HOST PORT
 
 .PHONY: run test install migrate seed lint format worker clean
 

@@ -3,14 +3,72 @@
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.contrib.admin.filters import AllValuesFieldListFilter, FieldListFilter, RelatedFieldListFilter
 from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Cast
 from django.utils.translation import gettext_lazy as _
 
 from hunter_robot.models import ApiKey, AuditLog, Team
 
+# Team scoping in the console (CONTRACT §8): staff see other teams' names and ids nowhere. Rows are
+# scoped by each admin's get_queryset; everything else that shows rows derives from those querysets:
+# - list-filter sidebars (every admin, registered below for every relation / value filter),
+# - relation pickers (`TeamScopedFormfields`), inlines (`TeamScopedInline`), autocomplete (Django
+#   asks the target admin's get_queryset), the audit log (rows about objects the user may see),
+# - users: staff see the users of their teams only; unregistered accounts: superusers only.
+
 
 def user_team_ids(request) -> list[int]:
     return list(request.user.teams.values_list("pk", flat=True))
+
+
+def visible_pks(admin_site, model, request):
+    """The pks of `model` this user may see, as a subquery: its registered admin's queryset (None
+    when the model has no admin, i.e. it is only ever shown inside a scoped parent)."""
+    model_admin = admin_site._registry.get(model)
+    if model_admin is None:
+        return None
+    return model_admin.get_queryset(request).values("pk")
+
+
+class TeamScopedRelatedFilter(RelatedFieldListFilter):
+    """A relation filter that offers staff only the related rows occurring in the rows they may see
+    (their teams'), instead of the related table's every row; superusers get the full list."""
+
+    def field_choices(self, field, request, model_admin):
+        if request.user.is_superuser:
+            return super().field_choices(field, request, model_admin)
+        present = model_admin.get_queryset(request).values_list(f"{self.field_path}__pk", flat=True)
+        limit = Q(pk__in=present)
+        own = visible_pks(model_admin.admin_site, self.field.related_model, request)
+        if own is not None:
+            limit &= Q(pk__in=own)
+        ordering = self.field_admin_ordering(field, request, model_admin)
+        return field.get_choices(include_blank=False, limit_choices_to=limit, ordering=ordering)
+
+
+class TeamScopedValuesFilter(AllValuesFieldListFilter):
+    """A value filter (e.g. `job__name`) whose choices come from the rows the user may see; Django's
+    own reads the related table's every row when the path crosses a relation."""
+
+    def __init__(self, field, request, params, model, model_admin, field_path):
+        super().__init__(field, request, params, model, model_admin, field_path)
+        if not request.user.is_superuser:
+            rows = model_admin.get_queryset(request).order_by(field_path)
+            self.lookup_choices = rows.values_list(field_path, flat=True).distinct()
+
+
+def _gets_all_values_filter(field) -> bool:
+    # The fields Django would give AllValuesFieldListFilter (its registry's fallback).
+    return not (field.remote_field or isinstance(field, (models.BooleanField, models.DateField)) or field.flatchoices)
+
+
+# For every admin, including third-party ones (users, Celery beat) and admins written later.
+FieldListFilter.register(lambda field: field.remote_field, TeamScopedRelatedFilter, take_priority=True)
+FieldListFilter.register(_gets_all_values_filter, TeamScopedValuesFilter, take_priority=True)
 
 
 def scoped_choices(db_field, request):
@@ -22,7 +80,9 @@ def scoped_choices(db_field, request):
     if model is Team:
         return Team.objects.filter(pk__in=teams)
     if model is get_user_model():
-        return model.objects.filter(is_staff=True, teams__in=teams).distinct()
+        users = model.objects.filter(pk__in=model.objects.filter(teams__in=teams).values("pk"))
+        # One person to take over (a staff user); a member list keeps its non-staff members.
+        return users if db_field.many_to_many else users.filter(is_staff=True)
     if any(field.name == "team" for field in model._meta.get_fields()):
         return model.objects.filter(team__in=teams)
     return None
@@ -45,6 +105,18 @@ class TeamScopedFormfields:
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
+class TeamScopedInline(TeamScopedFormfields):
+    """An inline shows a staff user only the rows its model's own admin would show them (e.g. a shared
+    candidate's screening decisions: only their teams'). Put it before the inline base class."""
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        own = visible_pks(self.admin_site, self.model, request)
+        return queryset if own is None else queryset.filter(pk__in=own)
+
+
 class TeamScopedAdmin(TeamScopedFormfields, admin.ModelAdmin):
     """Staff see and edit only their teams' rows; superusers see all (CONTRACT §8).
 
@@ -61,7 +133,7 @@ class TeamScopedAdmin(TeamScopedFormfields, admin.ModelAdmin):
 
 
 @admin.register(Team)
-class TeamAdmin(admin.ModelAdmin):
+class TeamAdmin(TeamScopedFormfields, admin.ModelAdmin):
     list_display = ("name", "created_at")
     search_fields = ("name",)
     filter_horizontal = ("members",)
@@ -102,6 +174,23 @@ class AuditLogAdmin(admin.ModelAdmin):
     list_filter = ("action", "object_type")
     search_fields = ("object_id", "detail")
 
+    def get_queryset(self, request):
+        """Staff see the records about objects they may see: `object_type` is the model name of an
+        admin-registered model and `object_id` one of the rows that admin shows them. Records of any
+        other kind are for superusers."""
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        admins = {model._meta.model_name: model_admin for model, model_admin in self.admin_site._registry.items()}
+        visible = Q(pk__in=[])
+        for object_type in AuditLog.objects.order_by().values_list("object_type", flat=True).distinct():
+            model_admin = admins.get(object_type)
+            if model_admin is None or model_admin is self:
+                continue
+            ids = model_admin.get_queryset(request).annotate(audit_id=Cast("pk", models.CharField()))
+            visible |= Q(object_type=object_type, object_id__in=ids.values("audit_id"))
+        return queryset.filter(visible)
+
     def has_add_permission(self, request):
         return False
 
@@ -110,3 +199,39 @@ class AuditLogAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+User = get_user_model()
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class TeamScopedUserAdmin(DjangoUserAdmin):
+    """Staff see and pick only the users of their teams (and themselves); a user they add joins their
+    teams. Only a superuser can make or edit a superuser (incl. its password), who sees every team."""
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        members = User.objects.filter(teams__in=user_team_ids(request)).values("pk")
+        return queryset.filter(Q(pk__in=members) | Q(pk=request.user.pk))
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        return fields if request.user.is_superuser else (*fields, "is_superuser")
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change and not request.user.is_superuser:
+            obj.teams.add(*user_team_ids(request))

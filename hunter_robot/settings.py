@@ -134,8 +134,21 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 # Requests per API key (or per client address without one), e.g. "6000/min"; empty turns it off.
 API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="6000/min")
-# Rate-limit counters; point it at Redis when several web processes run (e.g. redis://host:6379/1).
-CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+# Rate-limit counters, shared by every web process through Redis: CACHE_URL, else the Redis of
+# CELERY_BROKER_URL (keys under their own prefix); without Redis, per process (locmem).
+_broker = env.str("CELERY_BROKER_URL", default="")
+if env.str("CACHE_URL", default=""):
+    CACHES = {"default": env.cache("CACHE_URL")}
+elif _broker.startswith(("redis://", "rediss://")):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _broker}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    CACHES["default"].setdefault("KEY_PREFIX", "hunter_robot")
+    # A Redis outage or hang costs a request at most this long; the rate limit then lets it through.
+    CACHES["default"].setdefault("OPTIONS", {})
+    CACHES["default"]["OPTIONS"].setdefault("socket_connect_timeout", 0.5)
+    CACHES["default"]["OPTIONS"].setdefault("socket_timeout", 0.5)
 API_ANONYMOUS_NETWORKS = env.list("API_ANONYMOUS_NETWORKS", default=["127.0.0.0/8", "::1/128"])
 TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 OUTBOUND_ALLOWED_HOSTS = env.list("OUTBOUND_ALLOWED_HOSTS", default=[])
@@ -167,6 +180,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
         "data_folder_in": str(VAR_DIR / "broker" / "out"),
         "data_folder_out": str(VAR_DIR / "broker" / "out"),
         "processed_folder": str(VAR_DIR / "broker" / "processed"),
+        # Broadcast (worker remote control) tables; kombu's default is "control" in the working directory.
+        "control_folder": str(VAR_DIR / "broker" / "control"),
         "store_processed": False,
     }
     if CELERY_BROKER_URL.startswith("filesystem")
@@ -204,7 +219,18 @@ LOGGING = {
 APPEND_SLASH = False  # bots POST; a redirect would drop the body
 # Keys the hashes on the do-not-contact list. Keep it stable: changing it forgets who declined.
 PII_HASH_KEY = env.str("PII_HASH_KEY", default="hunter-robot-dnc")
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")  # for links in notifications
+
+
+def site_url(host: str, port: str | int) -> str:
+    """The base URL of a server listening on host:port; a wildcard address is reached on loopback."""
+    host = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)
+    return f"http://{f'[{host}]' if ':' in host else host}:{port}"
+
+
+# Base of admin links in notifications: by default where `make run` serves (it exports HOST and PORT).
+SITE_URL = env.str("SITE_URL", default="") or site_url(
+    env.str("HOST", default="") or "127.0.0.1", env.str("PORT", default="") or "8000"
+)
 CELERY_BEAT_SCHEDULE = {
     "deliver-notifications": {"task": "recruit.tasks.deliver_notifications", "schedule": 60.0},
     "purge-expired": {"task": "recruit.tasks.purge_expired", "schedule": 3600.0},

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.db import models
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
@@ -15,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from chatbot.contacts import mask_email, mask_phone, mask_text, mask_wechat
 from chatbot.engines import engine_kind
-from hunter_robot.admin import TeamScopedAdmin, TeamScopedFormfields, user_team_ids
+from hunter_robot.admin import TeamScopedAdmin, TeamScopedInline, user_team_ids
 from hunter_robot.models import AuditLog
 from recruit import selectors
 from recruit.models import (
@@ -34,7 +36,7 @@ from recruit.models import (
 )
 
 
-class RecallStepInline(admin.TabularInline):
+class RecallStepInline(TeamScopedInline, admin.TabularInline):
     model = RecallStep
     extra = 0
 
@@ -44,6 +46,7 @@ class JobAdmin(TeamScopedAdmin):
     list_display = ("name", "job_ref", "platform", "team", "active", "engine", "updated_at")
     list_filter = ("platform", "active", "team")
     search_fields = ("name", "platform_id")
+    ordering = ("-pk",)  # the changelist's own default, also for the job picker's autocomplete pages
     inlines = [RecallStepInline]
     readonly_fields = ("job_ref", "created_at", "updated_at")
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
@@ -106,7 +109,7 @@ def usage_today(link: AccountJob) -> str:
     return f"{done} / {link.hello_sum}"
 
 
-class AccountJobInline(TeamScopedFormfields, admin.TabularInline):
+class AccountJobInline(TeamScopedInline, admin.TabularInline):
     model = AccountJob
     extra = 0
     fields = ("job", "linked", "position", "hello_sum", "active", "slots_summary", "today", "edit_link")
@@ -159,7 +162,7 @@ class RecruitAccountAdmin(TeamScopedAdmin):
         queryset.update(active=True)
 
 
-class TimeSlotInline(admin.TabularInline):
+class TimeSlotInline(TeamScopedInline, admin.TabularInline):
     model = TimeSlot
     extra = 1
 
@@ -185,9 +188,25 @@ class AccountJobAdmin(TeamScopedAdmin):
 
 @admin.register(UnknownAccount)
 class UnknownAccountAdmin(admin.ModelAdmin):
+    """Superusers only: a row has no team (it is by definition unregistered), and its accountID may be
+    another team's bot's, so no team's staff may see it."""
+
     list_display = ("account_id", "hits", "last_path", "first_seen", "last_seen")
     search_fields = ("account_id",)
     readonly_fields = ("account_id", "hits", "last_path", "first_seen", "last_seen")
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        return queryset if request.user.is_superuser else queryset.none()
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
 
     def has_add_permission(self, request):
         return False
@@ -196,7 +215,7 @@ class UnknownAccountAdmin(admin.ModelAdmin):
 # --- Candidates, screening and conversations ---------------------------------------------------
 
 
-class DecisionInline(admin.TabularInline):
+class DecisionInline(TeamScopedInline, admin.TabularInline):
     model = ScreeningDecision
     extra = 0
     fields = ("created_at", "job", "account", "touch", "reasons_text", "source")
@@ -218,8 +237,8 @@ class CandidateAdmin(admin.ModelAdmin):
     list_display = ("name", "platform", "platform_cid", "do_not_contact", "updated_at")
     list_filter = ("platform", "do_not_contact")
     search_fields = ("name", "platform_cid")
-    readonly_fields = ("platform", "platform_cid", "name", "profile", "created_at", "updated_at")
-    exclude = ("raw_card",)
+    readonly_fields = ("platform", "platform_cid", "name", "team_profile", "created_at", "updated_at")
+    exclude = ("raw_card", "profile")
     inlines = [DecisionInline]
 
     def get_queryset(self, request):
@@ -227,10 +246,27 @@ class CandidateAdmin(admin.ModelAdmin):
         if request.user.is_superuser:
             return queryset
         teams = user_team_ids(request)
-        return queryset.filter(Q(conversations__job__team__in=teams) | Q(decisions__job__team__in=teams)).distinct()
+        seen = Candidate.objects.filter(Q(conversations__job__team__in=teams) | Q(decisions__job__team__in=teams))
+        # The stored profile is the last card any team sent; staff read the one from their teams' cards.
+        latest = ScreeningDecision.objects.filter(candidate=OuterRef("pk"), job__team__in=teams).order_by("-created_at")
+        return queryset.filter(pk__in=seen.values("pk")).annotate(
+            visible_profile=Subquery(latest.values("profile")[:1], output_field=models.JSONField())
+        )
 
     def has_add_permission(self, request):
         return False
+
+    def has_delete_permission(self, request, obj=None):
+        # A candidate is shared by the teams that met them; deleting one would cascade into other teams'
+        # decisions and conversations (erasure per team is not built yet).
+        return request.user.is_superuser and super().has_delete_permission(request, obj)
+
+    @admin.display(description=_("解析后的简历"))
+    def team_profile(self, candidate: Candidate) -> str:
+        profile = getattr(candidate, "visible_profile", candidate.profile)
+        if not profile:
+            return "-"
+        return format_html("<pre>{}</pre>", json.dumps(profile, ensure_ascii=False, indent=2))
 
 
 @admin.register(ScreeningDecision)

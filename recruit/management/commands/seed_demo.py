@@ -1,4 +1,8 @@
-"""Demo data for `make run`: one team, one job, one account, a superuser. Safe to run again."""
+"""Demo data for `make run`: one team, one job, one account, a superuser. Safe to run again.
+
+The admin's password is DEMO_ADMIN_PASSWORD when that is set (also on later runs: it resets the
+password), else `hunter-demo` when the user is first created; a password changed since then is kept,
+and the login line says so rather than print one that no longer works."""
 
 from __future__ import annotations
 
@@ -12,19 +16,35 @@ from hunter_robot.models import Team
 from recruit.services.registration import account_register, job_register
 
 DEMO_USER = "admin"
+DEFAULT_PASSWORD = "hunter-demo"
+
+
+def explicit_password() -> str | None:
+    return os.environ.get("DEMO_ADMIN_PASSWORD") or None
+
+
+def demo_login() -> str | None:
+    """The demo login as it works now ("admin / <password>"), or None without a demo user."""
+    user = get_user_model().objects.filter(username=DEMO_USER).first()
+    if user is None:
+        return None
+    for password in (explicit_password(), DEFAULT_PASSWORD):
+        if password and user.check_password(password):
+            return f"{DEMO_USER} / {password}"
+    return f"{DEMO_USER} (password changed since the demo was seeded; set DEMO_ADMIN_PASSWORD to reset it)"
 
 
 class Command(BaseCommand):
     help = "Seed a demo job, account and superuser (idempotent)."
 
     def handle(self, *args, **options):
-        password = os.environ.get("DEMO_ADMIN_PASSWORD", "hunter-demo")
+        explicit = explicit_password()
         User = get_user_model()
         user, created = User.objects.get_or_create(
             username=DEMO_USER, defaults={"is_staff": True, "is_superuser": True}
         )
-        if created:
-            user.set_password(password)
+        if created or (explicit and not user.check_password(explicit)):
+            user.set_password(explicit or DEFAULT_PASSWORD)
             user.save()
         Team.default().members.add(user)
         anonymous = Caller(key=None)
@@ -49,5 +69,4 @@ class Command(BaseCommand):
         )
         account = account_register(caller=anonymous, platform="Boss", platform_id="demo-account-1", jobs=[job])
         self.stdout.write(f"demo job {job.job_id}, account {account.account_id}")
-        if created:
-            self.stdout.write(self.style.SUCCESS(f"superuser {DEMO_USER} / {password}"))
+        self.stdout.write(self.style.SUCCESS(f"superuser {demo_login()}"))
