@@ -1,0 +1,45 @@
+"""Recruiting data, one module per domain; everything is importable from `recruit.models`."""
+
+from recruit.models.conversations import (
+    ContactRecord,
+    Conversation,
+    DoNotContact,
+    Message,
+    PrivateStorage,
+    private_storage,
+)
+from recruit.models.jobs import (
+    AccountJob,
+    Job,
+    Platform,
+    RecallStep,
+    RecruitAccount,
+    TimeSlot,
+    UnknownAccount,
+    lines,
+)
+from recruit.models.notifications import Notification
+from recruit.models.screening import Candidate, Greeting, RawCard, Reservation, ScreeningDecision
+
+__all__ = [
+    "Platform",
+    "lines",
+    "Job",
+    "RecallStep",
+    "RecruitAccount",
+    "AccountJob",
+    "TimeSlot",
+    "Greeting",
+    "UnknownAccount",
+    "RawCard",
+    "Candidate",
+    "ScreeningDecision",
+    "Reservation",
+    "Conversation",
+    "Message",
+    "PrivateStorage",
+    "private_storage",
+    "ContactRecord",
+    "DoNotContact",
+    "Notification",
+]

@@ -1,0 +1,47 @@
+"""The recruiter notification outbox."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from hunter_robot.models import Team
+from recruit.models.conversations import Conversation
+
+
+class Notification(models.Model):
+    """Outbox: written in the event's transaction, delivered later with retries."""
+
+    class Kind(models.TextChoices):
+        CONTACT = "contact", _("获得联系方式")
+        NEED_HUMAN = "need_human", _("需要人工")
+        TASK_FAILED = "task_failed", _("任务失败")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待发送")
+        SENT = "sent", _("已发送")
+        SKIPPED = "skipped", _("无 Webhook")
+        FAILED = "failed", _("发送失败")
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+", verbose_name=_("团队"))
+    kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)
+    conversation = models.ForeignKey(
+        Conversation, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
+    )
+    webhook = models.CharField(max_length=500, blank=True)
+    payload = models.JSONField(default=dict)
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("通知")
+        verbose_name_plural = _("通知")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="notification_due")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk}"
