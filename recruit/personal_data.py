@@ -87,7 +87,7 @@ NOT_PERSONAL: dict[str, frozenset[str]] = {
     "recruit.ContactRecord": frozenset({"cv_type"}),
     "recruit.DoNotContact": frozenset({"reason"}),
     "recruit.UnknownAccount": frozenset({"account_id", "last_path"}),
-    "recruit.Notification": frozenset({"webhook", "last_error"}),
+    "recruit.Notification": frozenset({"webhook", "last_error", "lease_token"}),
     "wechat.WechatAccount": frozenset({"account_id", "hello_msg"}),
 }
 

@@ -34,6 +34,8 @@ class Notification(models.Model):
     attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=255, blank=True)
+    # Set by each claim; a delivery records its outcome only while its token is still the row's.
+    lease_token = models.CharField(max_length=32, blank=True)
     created_at = models.DateTimeField(_("时间"), auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import httpx
 from django.conf import settings
@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from chatbot.contacts import mask_email, mask_phone, mask_wechat
+from hunter_robot import workqueue
 from recruit.models import Conversation, Notification
 
 logger = logging.getLogger(__name__)
@@ -66,34 +67,41 @@ def _kick_delivery() -> None:
         logger.warning("broker unavailable, notification left for the periodic task: %s", type(exc).__name__)
 
 
-def notifications_deliver(*, limit: int = 50) -> int:
-    """Post due notifications. Each row is claimed with a lock that skips rows another worker holds;
-    the HTTP call happens after the claim commits, so no lock is held while waiting on the peer."""
-    now = timezone.now()
-    with transaction.atomic():
-        due = list(
-            Notification.objects.select_for_update(skip_locked=True)
-            .filter(status=Notification.Status.PENDING, next_attempt_at__lte=now)
-            .order_by("next_attempt_at")[:limit]
+# The outbox's lease is its back-off: a claimed row is due again after 2, 4, 8 … minutes (capped), so a
+# delivery that never reports back is retried, and a failed one waits longer each time.
+RETRY_BACKOFF = workqueue.backoff(timedelta(minutes=1))
+
+
+def notifications_claim(*, now: datetime | None = None, limit: int = 50) -> list[Notification]:
+    """Claim due notifications for delivery (`SKIP LOCKED`, one more attempt, a new lease token)."""
+    now = now or timezone.now()
+    due = Notification.objects.filter(status=Notification.Status.PENDING, next_attempt_at__lte=now)
+    return workqueue.claim(
+        due, now=now, limit=limit, due_field="next_attempt_at", lease_for=RETRY_BACKOFF, token_field="lease_token"
+    )
+
+
+def notification_deliver(row: Notification) -> bool:
+    """Post one claimed notification and record the outcome, unless a newer claim took the row over
+    meanwhile (its lease expired): then that claim's outcome counts and this one is dropped. Returns
+    whether the webhook accepted it."""
+    try:
+        response = httpx.post(row.webhook, json=row.payload, timeout=WEBHOOK_TIMEOUT)
+        response.raise_for_status()
+    except httpx.HTTPError as exc:
+        failed = row.attempts >= MAX_ATTEMPTS
+        workqueue.settle(
+            row,
+            last_error=f"{type(exc).__name__}"[:255],
+            status=Notification.Status.FAILED if failed else Notification.Status.PENDING,
         )
-        for row in due:
-            row.attempts += 1
-            # Claim: push the next attempt out so a parallel worker does not send it meanwhile.
-            row.next_attempt_at = now + timedelta(minutes=2 ** min(row.attempts, 10))
-            row.save(update_fields=["attempts", "next_attempt_at"])
-    sent = 0
-    for row in due:
-        try:
-            response = httpx.post(row.webhook, json=row.payload, timeout=WEBHOOK_TIMEOUT)
-            response.raise_for_status()
-        except httpx.HTTPError as exc:
-            failed = row.attempts >= MAX_ATTEMPTS
-            Notification.objects.filter(pk=row.pk).update(
-                last_error=f"{type(exc).__name__}"[:255],
-                status=Notification.Status.FAILED if failed else Notification.Status.PENDING,
-            )
-            logger.warning("notification %s attempt %s failed: %s", row.pk, row.attempts, type(exc).__name__)
-            continue
-        Notification.objects.filter(pk=row.pk).update(status=Notification.Status.SENT, sent_at=timezone.now())
-        sent += 1
-    return sent
+        logger.warning("notification %s attempt %s failed: %s", row.pk, row.attempts, type(exc).__name__)
+        return False
+    workqueue.settle(row, status=Notification.Status.SENT, sent_at=timezone.now())
+    return True
+
+
+def notifications_deliver(*, limit: int = 50) -> int:
+    """Post due notifications. The claim commits before any HTTP call, so no lock is held while
+    waiting on the peer. Returns how many were accepted."""
+    return sum(notification_deliver(row) for row in notifications_claim(limit=limit))
