@@ -16,7 +16,10 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=False)
-SECRET_KEY = env.str("SECRET_KEY", default="insecure-dev-only-change-me")
+# Laptop defaults so `make run` and the tests need nothing; `check --deploy` fails while either is in use.
+LAPTOP_SECRET_KEY = "insecure-dev-only-change-me"
+LAPTOP_PII_HASH_KEY = "hunter-robot-dnc"
+SECRET_KEY = env.str("SECRET_KEY", default=LAPTOP_SECRET_KEY)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -218,7 +221,7 @@ LOGGING = {
 }
 APPEND_SLASH = False  # bots POST; a redirect would drop the body
 # Keys the hashes on the do-not-contact list. Keep it stable: changing it forgets who declined.
-PII_HASH_KEY = env.str("PII_HASH_KEY", default="hunter-robot-dnc")
+PII_HASH_KEY = env.str("PII_HASH_KEY", default=LAPTOP_PII_HASH_KEY)
 
 
 def site_url(host: str, port: str | int) -> str:
