@@ -78,6 +78,7 @@ NOT_PERSONAL: dict[str, frozenset[str]] = {
         }
     ),
     "recruit.RecallStep": frozenset({"msg"}),
+    "recruit.Greeting": frozenset({"touch_msg"}),
     "recruit.RecruitAccount": frozenset({"platform_id", "desc"}),
     "recruit.AccountJob": frozenset({"search_filter"}),
     "recruit.RawCard": frozenset({"sha256"}),

@@ -51,6 +51,14 @@ class Conversation(models.Model):
     last_speaker = models.CharField(max_length=16, blank=True)
     message_count = models.PositiveIntegerField(default=0)
     version = models.PositiveIntegerField(default=0)
+    # Milestones, for the funnel's SQL aggregates: when each first happened (null: not yet).
+    first_reply_at = models.DateTimeField(_("首次回复"), null=True, blank=True)
+    phone_at = models.DateTimeField(_("获得电话"), null=True, blank=True)
+    wechat_at = models.DateTimeField(_("获得微信"), null=True, blank=True)
+    email_at = models.DateTimeField(_("获得邮箱"), null=True, blank=True)
+    cv_at = models.DateTimeField(_("获得简历"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    declined_at = models.DateTimeField(_("拒绝时间"), null=True, blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 

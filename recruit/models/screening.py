@@ -100,6 +100,8 @@ class Greeting(models.Model):
     job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="greetings")
     candidate = models.ForeignKey(Candidate, on_delete=models.CASCADE, related_name="greetings")
     day = models.DateField(_("日期"))
+    # The greeting text the bot was given for this account, job and day (what task/fetch hands out).
+    touch_msg = models.TextField(_("打招呼语"), blank=True)
     created_at = models.DateTimeField(_("时间"), auto_now_add=True)
 
     class Meta:

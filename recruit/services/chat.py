@@ -37,6 +37,7 @@ from recruit import selectors
 from recruit.models import ContactRecord, Conversation, Job, Message, RecruitAccount, lines
 from recruit.services.candidates import candidates_ensure
 from recruit.services.conversations import (
+    APPEND_FIELDS,
     contact_merge,
     conversation_lock,
     conversation_save,
@@ -150,7 +151,7 @@ def _record(
     record = None
     if found is not None:
         record, _changed = contact_merge(conversation, found)
-    conversation_save(conversation, "message_count", "last_message_at", "last_speaker", "last_robot_at")
+    conversation_save(conversation, *APPEND_FIELDS)
 
     transcript = stored_turns + new
     since_robot = history.user_lines_after_last_robot(transcript)
@@ -217,7 +218,7 @@ def _save_reply(claim: _Claim, outcome: Outcome, now: datetime) -> ChatAnswer:
         ],
         now=now,
     )
-    fields = ["message_count", "last_message_at", "last_speaker", "last_robot_at"]
+    fields = list(APPEND_FIELDS)
     if reply.contact.any():
         contact_merge(conversation, reply.contact)
     if step == NEED_CONTACT:
@@ -227,6 +228,10 @@ def _save_reply(claim: _Claim, outcome: Outcome, now: datetime) -> ChatAnswer:
         declined = reply.intent in REFUSAL_INTENTS
         conversation.status = Conversation.Status.DECLINED if declined else Conversation.Status.FINISHED
         fields.append("status")
+        milestone = "declined_at" if declined else "finished_at"
+        if getattr(conversation, milestone) is None:
+            setattr(conversation, milestone, now)
+            fields.append(milestone)
         if declined:
             do_not_contact_add(conversation, reason="declined")
     if step == NEED_ENSURE:

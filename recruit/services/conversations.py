@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db.models import F
+from django.utils import timezone
 
 from chatbot.history import ROBOT_SIDE
-from chatbot.types import SYSTEM, Contacts
+from chatbot.types import SYSTEM, USER, Contacts
 from recruit.models import Candidate, ContactRecord, Conversation, DoNotContact, Job, Message, RecruitAccount
 from recruit.pii import identity_hash, platform_identity_hash
 from recruit.services.notify import notification_enqueue
@@ -29,8 +30,12 @@ def conversation_lock(*, account: RecruitAccount, job: Job, candidate: Candidate
     )
 
 
+APPEND_FIELDS = ("message_count", "last_message_at", "last_speaker", "last_robot_at", "first_reply_at")
+"""The conversation fields `messages_append` may change, for the caller's `conversation_save`."""
+
+
 def messages_append(conversation: Conversation, rows: list[Message], *, now: datetime) -> None:
-    """Append rows in order; the caller holds the conversation lock and saves the conversation."""
+    """Append rows in order; the caller holds the conversation lock and saves APPEND_FIELDS."""
     if not rows:
         return
     for row in rows:
@@ -42,6 +47,8 @@ def messages_append(conversation: Conversation, rows: list[Message], *, now: dat
             conversation.last_speaker = row.speaker
         if row.speaker in ROBOT_SIDE and not row.is_recall:
             conversation.last_robot_at = now
+        if row.speaker == USER and conversation.first_reply_at is None:
+            conversation.first_reply_at = now
     Message.objects.bulk_create(rows)
 
 
@@ -89,6 +96,12 @@ def contact_merge(conversation: Conversation, found: Contacts) -> tuple[ContactR
         wechat_followup_queue(conversation=conversation, wechat_id=record.wechat)
     new_kinds = [kind for kind in contact_kinds(record) if kind not in had_kinds]
     if new_kinds:
+        # Milestones: when each kind was first obtained (saved at once; callers save other fields).
+        now = timezone.now()
+        firsts = {f"{kind}_at": now for kind in new_kinds}
+        for name, value in firsts.items():
+            setattr(conversation, name, value)
+        Conversation.objects.filter(pk=conversation.pk).update(**firsts)
         notification_enqueue(conversation=conversation, kind="contact", detail=",".join(new_kinds))
     return record, changed
 

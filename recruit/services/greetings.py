@@ -59,7 +59,11 @@ def greetings_report(
     )
     new = [cid for cid in ids if cid not in already]
     day = timezone.localdate(now)
-    Greeting.objects.bulk_create([Greeting(account=account, job=job, candidate_id=cid, day=day) for cid in new])
+    # The text task/fetch hands out for this account, job and day (a report before any fetch too).
+    touch_msg = job.greeting
+    Greeting.objects.bulk_create(
+        [Greeting(account=account, job=job, candidate_id=cid, day=day, touch_msg=touch_msg) for cid in new]
+    )
     Reservation.objects.filter(account=account, job=job, candidate_id__in=ids).delete()
     _start_conversations(account=account, job=job, candidate_ids=new, now=now)
     return ReportResult(
