@@ -164,6 +164,13 @@ DEFAULT_TIME_MOUNT = env.list("DEFAULT_TIME_MOUNT", default=["09:00=25", "16:00=
 RESERVATION_TTL = env.int("RESERVATION_TTL", default=30 * 60)  # seconds
 RAW_CARD_RETENTION_DAYS = env.int("RAW_CARD_RETENTION_DAYS", default=90)
 CHAT_DEADLINE = env.float("CHAT_DEADLINE", default=20.0)  # seconds
+# WeChat channel (CONTRACT §6): a claimed task's lease, tasks per taskToDo call, add-friend tasks handed
+# out per WeChat account per day (pacing against bans; an account may override it), and how many times
+# an accepted friend who went silent is nudged.
+WECHAT_TASK_LEASE = env.int("WECHAT_TASK_LEASE", default=10 * 60)  # seconds
+WECHAT_TASK_BATCH = env.int("WECHAT_TASK_BATCH", default=10)
+WECHAT_DAILY_ADD_LIMIT = env.int("WECHAT_DAILY_ADD_LIMIT", default=20)
+WECHAT_MAX_NUDGES = env.int("WECHAT_MAX_NUDGES", default=2)
 # recallList: total seconds spent personalising nudges with the LLM in one call; the rest use the template.
 RECALL_PERSONALISE_BUDGET = env.float("RECALL_PERSONALISE_BUDGET", default=8.0)
 

@@ -44,7 +44,7 @@ PERSONAL: dict[str, dict[str, Kind]] = {
     },
     "recruit.DoNotContact": {"value_hash": Kind.HASH},
     "recruit.Notification": {"payload": Kind.NOTIFICATION},
-    "wechat.WechatFriend": {"search_id": Kind.CONTACT, "alias_id": Kind.IDENTITY},
+    "wechat.WechatFriend": {"search_id": Kind.CONTACT, "alias_id": Kind.IDENTITY, "interview_slot": Kind.MESSAGE},
     "wechat.WechatTask": {"msg": Kind.MESSAGE},
     "hunter_robot.AuditLog": {"detail": Kind.AUDIT},
 }
@@ -75,6 +75,7 @@ NOT_PERSONAL: dict[str, frozenset[str]] = {
             "contact_ask",
             "closing_msg",
             "notify_webhook",
+            "interview_slots",
         }
     ),
     "recruit.RecallStep": frozenset({"msg"}),

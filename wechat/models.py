@@ -14,6 +14,9 @@ class WechatAccount(models.Model):
     account_id = models.CharField(_("微信账号ID"), max_length=128, unique=True)
     hello_msg = models.TextField(_("好友申请语"), blank=True)
     active = models.BooleanField(_("启用"), default=True)
+    daily_add_limit = models.PositiveIntegerField(
+        _("每日加好友上限"), null=True, blank=True, help_text=_("留空使用系统设置 WECHAT_DAILY_ADD_LIMIT")
+    )
     recruit_accounts = models.ManyToManyField(
         RecruitAccount, through="WechatAccountLink", related_name="wechat_accounts", verbose_name=_("招聘账号")
     )
@@ -48,14 +51,23 @@ class WechatFriend(models.Model):
         QUEUED = "queued", _("待添加")
         REQUESTED = "requested", _("已申请")
         ACCEPTED = "accepted", _("已通过")
+        CHATTING = "chatting", _("沟通中")
+        FINISHED = "finished", _("已约面")
+        FAILED = "failed", _("添加失败")
 
     wechat_account = models.ForeignKey(WechatAccount, on_delete=models.CASCADE, related_name="friends")
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="wechat_friends")
     search_id = models.CharField(_("微信号"), max_length=32)
     alias_id = models.CharField(_("备注名"), max_length=20)
     status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.QUEUED)
-    requested_at = models.DateTimeField(null=True, blank=True)
-    accepted_at = models.DateTimeField(null=True, blank=True)
+    # Milestones for the funnel: request sent, accepted ("WeChat added"), CV received, interview agreed.
+    requested_at = models.DateTimeField(_("申请时间"), null=True, blank=True)
+    accepted_at = models.DateTimeField(_("通过时间"), null=True, blank=True)
+    cv_at = models.DateTimeField(_("微信收到简历"), null=True, blank=True)
+    interview_at = models.DateTimeField(_("约定面试"), null=True, blank=True)
+    interview_slot = models.CharField(_("面试时间"), max_length=100, blank=True)
+    last_message_at = models.DateTimeField(_("最近消息"), null=True, blank=True)
+    nudge_count = models.PositiveSmallIntegerField(_("提醒次数"), default=0)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

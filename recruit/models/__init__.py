@@ -11,6 +11,7 @@ from recruit.models.conversations import (
 from recruit.models.jobs import (
     AccountJob,
     Job,
+    NotifyFormat,
     Platform,
     RecallStep,
     RecruitAccount,
@@ -25,6 +26,7 @@ __all__ = [
     "Platform",
     "lines",
     "Job",
+    "NotifyFormat",
     "RecallStep",
     "RecruitAccount",
     "AccountJob",

@@ -24,6 +24,15 @@ def lines(text: str) -> list[str]:
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
 
 
+class NotifyFormat(models.TextChoices):
+    """The message shape of the job's notification webhook: generic JSON or a group robot's."""
+
+    JSON = "json", "JSON"
+    WECOM = "wecom", _("企业微信机器人")
+    DINGTALK = "dingtalk", _("钉钉机器人")
+    FEISHU = "feishu", _("飞书机器人")
+
+
 class Job(models.Model):
     class SchoolTier(models.TextChoices):
         ANY = "any", _("不限")
@@ -76,6 +85,12 @@ class Job(models.Model):
     closing_msg = models.TextField(_("结束语"), blank=True)
     read_recall_after_hours = models.PositiveIntegerField(_("已读未回召回(小时)"), default=6)
     notify_webhook = models.URLField(_("通知 Webhook"), blank=True, max_length=500)
+    notify_format = models.CharField(
+        _("通知格式"), max_length=10, choices=NotifyFormat.choices, default=NotifyFormat.JSON
+    )
+    # WeChat channel (CONTRACT §6): times the rule engine proposes, and when to nudge a silent friend.
+    interview_slots = models.TextField(_("面试时间"), blank=True, help_text=_("每行一个，如 周二 14:00"))
+    wechat_nudge_after_hours = models.PositiveIntegerField(_("微信未回复提醒(小时)"), default=24)
 
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
