@@ -262,6 +262,19 @@ def is_valid_email(value: str) -> bool:
     return len(text) <= 254 and bool(_EMAIL.fullmatch(text))
 
 
+def normalise_wechat(value: str) -> str:
+    """A WeChat id as stored: a phone number normalised (WeChat finds people by it), else the id as
+    written; "" when it is neither."""
+    text = (value or "").strip()
+    return normalise_phone(text) or (text if _WECHAT_FULL.fullmatch(text) else "")
+
+
+def normalise_email(value: str) -> str:
+    """An e-mail address as stored, "" when it is not one."""
+    text = (value or "").strip()
+    return text if is_valid_email(text) else ""
+
+
 def mask_phone(value: str) -> str:
     """First 3 and last 4 characters of the normalised number: "138****8000", "+44****0958"."""
     text = normalise_phone(value) or (value or "").strip()

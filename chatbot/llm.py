@@ -16,6 +16,7 @@ from typing import Any
 
 import openai
 
+from chatbot.contacts import normalise_email, normalise_phone, normalise_wechat
 from chatbot.types import (
     FINISH,
     NEED_CONTACT,
@@ -49,9 +50,6 @@ FAQ_LABELS = {
     "company": "公司介绍",
 }
 
-_PHONE_RE = re.compile(r"\+?\d{7,15}")
-_WECHAT_RE = re.compile(r"[A-Za-z][-_A-Za-z0-9]{5,19}")
-_EMAIL_RE = re.compile(r"[^@\s]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
 _FENCE_RE = re.compile(r"^```(?:json)?\s*(.*?)\s*```$", re.S)
 
 
@@ -211,20 +209,18 @@ def _token_count(usage: Any, field: str) -> int | None:
 
 
 def _contacts(raw: dict) -> Contacts:
-    """Only well-formed values survive: the model sees masked text (138****8000) and may echo it or
-    write placeholders such as "无"."""
+    """Only well-formed values survive, by the rules the API applies to reported contacts
+    (chatbot.contacts): the model sees masked text (138****8000) and may echo it or write
+    placeholders such as "无"."""
 
     def text(key: str) -> str:
         value = raw.get(key)
-        return value.strip() if isinstance(value, str) else ""
+        return value if isinstance(value, str) else ""
 
-    phone = re.sub(r"[\s()-]", "", text("phone"))
-    wechat = text("wechat")
-    email = text("email")
     return Contacts(
-        phone=phone if _PHONE_RE.fullmatch(phone) else "",
-        wechat=wechat if _WECHAT_RE.fullmatch(wechat) or _PHONE_RE.fullmatch(wechat) else "",
-        email=email if len(email) <= 254 and _EMAIL_RE.fullmatch(email) else "",
+        phone=normalise_phone(text("phone")),
+        wechat=normalise_wechat(text("wechat")),
+        email=normalise_email(text("email")),
     )
 
 

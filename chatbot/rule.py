@@ -25,8 +25,6 @@ from chatbot.types import (
     JobScript,
 )
 
-DEFAULT_CLOSING = "好的，已收到，HR 会尽快联系您，感谢！"
-DEFAULT_CONTACT_ASK = "方便留个微信或电话吗？我把详细资料发您。"
 REFUSE_REPLY = "好的，打扰了，祝您工作顺利！"
 ABUSE_REPLY = "抱歉给您带来不好的体验，我请负责的同事来跟进。"
 HUMAN_REPLY = "好的，我请负责的同事稍后联系您。"
@@ -132,9 +130,10 @@ def _is_refusal(clause: str) -> bool:
 
 
 def contact_ask_line(job: JobScript, asks_made: int) -> str:
-    """The ask lines rotate, so a second ask is not a copy of the first."""
+    """The ask lines rotate, so a second ask is not a copy of the first. The script carries the lines in
+    effect (recruit.jobconfig fills the default where the recruiter left them empty)."""
     lines = [line.strip() for line in job.contact_ask if line and line.strip()]
-    return lines[asks_made % len(lines)] if lines else DEFAULT_CONTACT_ASK
+    return lines[asks_made % len(lines)] if lines else ""
 
 
 @dataclass
@@ -179,8 +178,9 @@ class RuleEngine:
     name = "rule"
 
     def reply(self, ctx: ChatContext, *, timeout: float = 0) -> EngineReply:
-        """Never raises and never returns empty content; `timeout` is accepted for the Engine protocol
-        (the rules take microseconds)."""
+        """Never raises, and never returns empty content given a script with its ask and closing lines
+        (recruit.jobconfig.job_script); `timeout` is accepted for the Engine protocol (the rules take
+        microseconds)."""
         job = ctx.job
         raw = ctx.new_user_text or ""
         text = _prepare(raw)
@@ -224,8 +224,7 @@ class RuleEngine:
 
     @staticmethod
     def _finish(job: JobScript, intent: str, contact: Contacts) -> EngineReply:
-        closing = (job.closing_msg or "").strip() or DEFAULT_CLOSING
-        return EngineReply(FINISH, closing, intent=intent, contact=contact)
+        return EngineReply(FINISH, (job.closing_msg or "").strip(), intent=intent, contact=contact)
 
     @staticmethod
     def _follow_up(ctx: ChatContext, lines: list[str], intent: str) -> EngineReply:

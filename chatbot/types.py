@@ -59,7 +59,9 @@ class Contacts:
 
 @dataclass
 class JobScript:
-    """What a recruiter configured for a job that the engines talk from."""
+    """What a recruiter configured for a job that the engines talk from, with the defaults in effect
+    where they left a line empty (built by recruit.jobconfig.job_script): `touch_msg`, `contact_ask`
+    and `closing_msg` are what the robot says."""
 
     name: str
     jd: str = ""

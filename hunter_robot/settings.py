@@ -245,8 +245,3 @@ CELERY_BEAT_SCHEDULE = {
     "deliver-notifications": {"task": "recruit.tasks.deliver_notifications", "schedule": 60.0},
     "purge-expired": {"task": "recruit.tasks.purge_expired", "schedule": 3600.0},
 }
-# Recall steps for jobs without their own: (hours after the last robot message, template).
-DEFAULT_RECALL_STEPS = [
-    (24, "{name}您好，之前和您聊的「{job_name}」岗位还在招人，方便的话留个微信或电话，我把详细信息发您～"),
-    (72, "{name}您好，「{job_name}」这边还有名额，如果您感兴趣随时回复我哦。"),
-]

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from django.db import transaction
 from django.utils import timezone
 from rest_framework.response import Response
 
 from chatbot.types import Contacts
-from hunter_robot.api.errors import InvalidRequest, NotFound
 from hunter_robot.api.views import BotView
-from recruit import selectors, serializers
+from hunter_robot.errors import InvalidInput, NotFound
+from recruit import lookups, selectors, serializers
 from recruit.models import Job, RecruitAccount
 from recruit.platforms.ids import candidate_id_from_info, normalise_candidate_id
 from recruit.services.callers import unknown_caller_record
@@ -21,10 +22,10 @@ from recruit.services.screening import candidate_filter, candidate_prefilter
 
 
 def account_for(request, ref) -> RecruitAccount:
-    """The account a bot names; an unregistered one is counted for operators before the 1002."""
+    """The account a bot names; an unregistered one is counted for operators before the NotFound."""
     try:
-        return selectors.account_for(request.caller, ref)
-    except selectors.UnregisteredAccount as exc:
+        return lookups.account_for(request.caller, ref)
+    except lookups.UnregisteredAccount as exc:
         unknown_caller_record(account_id=exc.account_id, path=request.path)
         raise
 
@@ -34,16 +35,21 @@ class JobRegisterView(BotView):
 
     def post(self, request):
         data = self.validated(request)
-        request.caller.require_manage()
-        job = job_register(
-            caller=request.caller,
-            platform=data["platformType"],
-            platform_id=data["platformID"],
-            name=data["jobName"],
-            jd=data.get("jobJD"),
-            robot_api=data.get("robotApi"),
-            config=data.get("jobConfig"),
-        )
+        caller = request.caller
+        caller.require_manage()
+        with transaction.atomic():
+            lookups.check_registration(caller, Job, data["platformType"], data["platformID"])
+            job = job_register(
+                team=caller.team(),
+                platform=data["platformType"],
+                platform_id=data["platformID"],
+                name=data["jobName"],
+                jd=data.get("jobJD"),
+                robot_api=data.get("robotApi"),
+                config=data.get("jobConfig"),
+            )
+            # Created meanwhile by another team's call: refused, and this transaction undoes the edit.
+            caller.check_team(job.team_id, "platformID")
         return Response({"jobID": job.job_id})
 
 
@@ -66,18 +72,23 @@ class AccountRegisterView(BotView):
         data = self.validated(request)
         caller = request.caller
         caller.require_manage()
-        jobs = list({job.pk: job for job in (selectors.job_for(caller, ref) for ref in data["jobs"])}.values())
+        jobs = list({job.pk: job for job in (lookups.job_for(caller, ref) for ref in data["jobs"])}.values())
         task_config = [
-            {**entry, "job": selectors.job_for(caller, entry["jobID"])} for entry in data.get("taskConfig", [])
+            {**entry, "job": lookups.job_for(caller, entry["jobID"])} for entry in data.get("taskConfig", [])
         ]
-        account = account_register(
-            caller=caller,
-            platform=data["platformType"],
-            platform_id=data["platformID"],
-            jobs=jobs,
-            task_config=task_config,
-            desc=data.get("desc"),
-        )
+        with transaction.atomic():
+            lookups.check_registration(caller, RecruitAccount, data["platformType"], data["platformID"])
+            account = account_register(
+                team=caller.team(),
+                api_key=caller.key,
+                platform=data["platformType"],
+                platform_id=data["platformID"],
+                jobs=jobs,
+                task_config=task_config,
+                desc=data.get("desc"),
+            )
+            # Created meanwhile by another team's call: refused, and this transaction undoes the edit.
+            caller.check_team(account.team_id, "platformID")
         return Response({"accountID": account.account_id})
 
 
@@ -103,9 +114,9 @@ class TaskFetchView(BotView):
     def post(self, request):
         data = self.validated(request)
         account = account_for(request, data["accountID"])
-        job = None
-        if selectors.job_ref_given(data.get("jobID")):
-            job = selectors.resolve_job(request.caller, account, data["jobID"])
+        job = lookups.explicit_job(request.caller, data.get("jobID"))
+        if job is not None:
+            job = selectors.resolve_job(account, job)  # Conflict when the account no longer has it
         return Response({"task": selectors.account_tasks(account, now=timezone.now(), job=job)})
 
 
@@ -115,7 +126,7 @@ class TaskReportView(BotView):
     def post(self, request):
         data = self.validated(request)
         account = account_for(request, data["accountID"])
-        job = selectors.resolve_job(request.caller, account, data.get("jobID"))
+        job = selectors.resolve_job(account, lookups.explicit_job(request.caller, data.get("jobID")))
         cids = [candidate_ref(account, raw) for raw in data["taskStatus"]]
         result = greetings_report(account=account, job=job, cids=cids)
         return Response(
@@ -126,13 +137,6 @@ class TaskReportView(BotView):
                 "remaining": result.remaining,
             }
         )
-
-
-def explicit_job_id(request, job_ref) -> int | None:
-    """The id of an explicit jobID; None when absent (the §3 fallback applies)."""
-    if not selectors.job_ref_given(job_ref):
-        return None
-    return selectors.job_for(request.caller, str(job_ref).strip()).pk
 
 
 class CandidateFilterView(BotView):
@@ -148,10 +152,10 @@ class CandidateFilterView(BotView):
         info = data["candidateInfo"]
         cid = data.get("candidateID") or candidate_id_from_info(account.platform, info)
         if cid is None:
-            raise InvalidRequest("candidateID: this field is required (not found in candidateInfo)")
+            raise InvalidInput("candidateID: this field is required (not found in candidateInfo)")
         decision = candidate_filter(
             account=account,
-            job_id=explicit_job_id(request, data.get("jobID")),
+            job=lookups.explicit_job(request.caller, data.get("jobID")),
             info=info,
             cid=candidate_ref(account, cid),
         )
@@ -170,7 +174,7 @@ class PreFilterView(BotView):
         account = account_for(request, data["accountID"])
         decision = candidate_prefilter(
             account=account,
-            job_id=explicit_job_id(request, data.get("jobID")),
+            job=lookups.explicit_job(request.caller, data.get("jobID")),
             cid=candidate_ref(account, data["candidate_id"]),
         )
         if decision is None:
@@ -182,7 +186,7 @@ def candidate_ref(account, raw) -> str:
     try:
         return normalise_candidate_id(account.platform, raw)
     except ValueError:
-        raise InvalidRequest("candidateID: not a usable candidate id") from None
+        raise InvalidInput("candidateID: not a usable candidate id") from None
 
 
 class ChatView(BotView):
@@ -195,11 +199,11 @@ class ChatView(BotView):
     def post(self, request):
         data = self.validated(request)
         account = account_for(request, data["accountID"])
+        cid = candidate_ref(account, data["candidateID"])
         answer = candidate_chat(
-            caller=request.caller,
             account=account,
-            job_ref=data.get("jobID"),
-            cid=candidate_ref(account, data["candidateID"]),
+            job=lookups.explicit_job(request.caller, data.get("jobID")),
+            cid=cid,
             name=data["candidateName"].strip(),
             incoming=[IncomingLine(line["speaker"], line["msg"], line.get("time")) for line in data["historyMsg"]],
         )
@@ -212,11 +216,11 @@ class ResultView(BotView):
     def post(self, request):
         data = self.validated(request)
         account = account_for(request, data["accountID"])
+        cid = candidate_ref(account, data["candidateID"])
         candidate_result(
-            caller=request.caller,
             account=account,
-            job_ref=data.get("jobID"),
-            cid=candidate_ref(account, data["candidateID"]),
+            job=lookups.explicit_job(request.caller, data.get("jobID")),
+            cid=cid,
             name=data["candidateName"].strip(),
             contacts=Contacts(phone=data.get("phone", ""), wechat=data.get("wechat", ""), email=data.get("email", "")),
             cv=request.FILES.get("cv"),

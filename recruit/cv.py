@@ -13,6 +13,8 @@ import struct
 import zipfile
 from typing import BinaryIO
 
+from hunter_robot.errors import UploadRejected, UploadTooLarge
+
 ALLOWED = ("pdf", "doc", "docx", "jpg", "png")
 
 CONTENT_TYPES = {
@@ -34,8 +36,12 @@ _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP = b"PK\x03\x04"
 
 
-class CvRejected(Exception):
+class CvRejected(UploadRejected):
     """The upload is not an acceptable CV; the message is safe to return to the client."""
+
+
+class CvTooLarge(CvRejected, UploadTooLarge):
+    """The upload is larger than allowed."""
 
 
 def sniff_cv(fileobj: BinaryIO, *, max_bytes: int) -> tuple[str, str]:
@@ -55,7 +61,7 @@ def sniff_cv(fileobj: BinaryIO, *, max_bytes: int) -> tuple[str, str]:
         if position is not None:
             fileobj.seek(position)
     if len(data) > max_bytes:
-        raise CvRejected(f"cv: larger than {max_bytes} bytes")
+        raise CvTooLarge(f"cv: larger than {max_bytes} bytes")
     if not data:
         raise CvRejected("cv: empty file")
     kind = _kind(data, max_bytes)

@@ -313,14 +313,17 @@ def school_tier_of(school: str) -> str | None:
 
 # --- jobConfig.criteria --------------------------------------------------------------------------
 
-_RANGE_FIELDS = {
+# The `jobConfig.criteria` keys and the Criteria fields they set, which are also the Job fields that
+# store them (recruit.jobconfig maps the rest of jobConfig). Ranges are [min, max] pairs.
+CRITERIA_RANGES = {
     "age": ("age_min", "age_max"),
     "work_years": ("work_years_min", "work_years_max"),
     "salary_k": ("salary_min_k", "salary_max_k"),
 }
+CRITERIA_LISTS = ("cities", "keywords", "exclude_keywords", "exclude_companies", "active_desc")
+CRITERIA_SCALARS = ("min_degree", "active_within_minutes", "school_tier", "on_missing")
 _RANGE_LIMITS = {"age": 150, "work_years": 80, "salary_k": 10_000}
 _MAX_MINUTES = 10 * 366 * 24 * 60
-_LIST_KEYS = ("cities", "keywords", "exclude_keywords", "exclude_companies", "active_desc")
 _MAX_ITEMS = 200
 _MAX_ITEM_CHARS = 100
 
@@ -396,7 +399,7 @@ def criteria_from_config(d: dict) -> Criteria:
     if not isinstance(d, dict):
         raise CriteriaError("criteria", "expected an object")
     criteria = Criteria()
-    for key, (low_field, high_field) in _RANGE_FIELDS.items():
+    for key, (low_field, high_field) in CRITERIA_RANGES.items():
         if key in d:
             low, high = _range(key, d[key], numbers=key == "salary_k")
             setattr(criteria, low_field, low)
@@ -405,7 +408,7 @@ def criteria_from_config(d: dict) -> Criteria:
         criteria.min_degree = canonical_degree(d["min_degree"])
         if criteria.min_degree is None:
             raise CriteriaError("criteria.min_degree", f"expected one of {', '.join(DEGREES)}")
-    for key in _LIST_KEYS:
+    for key in CRITERIA_LISTS:
         if key in d:
             setattr(criteria, key, _string_list(key, d[key]))
     if "active_within_minutes" in d:

@@ -1,74 +1,29 @@
-"""Reads: resolving the IDs bots send, and the daily task view."""
+"""Reads: the job a candidate call is about (CONTRACT §3 fallback), quotas and the daily task view."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from django.db.models import Count
+from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from hunter_robot.api.auth import Caller
-from hunter_robot.api.errors import Conflict, InvalidRequest, NotFound
-from recruit import quota
+from hunter_robot.errors import Conflict
+from recruit import jobconfig, quota
 from recruit.models import AccountJob, Conversation, Greeting, Job, RecruitAccount
-from recruit.refs import parse_ref
-
-ABSENT_JOB_IDS = {"", "none", "null"}
 
 
-def _parse(kind: str, ref: str, field: str) -> tuple[str, str]:
-    parsed = parse_ref(kind, ref)
-    if parsed is None:
-        raise InvalidRequest(f"{field}: malformed, expected {kind}_<Platform>_<platformID>")
-    return parsed
+def resolve_job(account: RecruitAccount, explicit_job: Job | None, candidate_id: int | None = None) -> Job:
+    """CONTRACT §3 job fallback: an explicit job must be in the account's job list (`linked`), else
+    Conflict; absent (None), the job of the most recent conversation of (account, candidate) among the
+    jobs the account has a task for (listed or dropped), else the account's first listed job.
 
-
-class UnregisteredAccount(NotFound):
-    """A well-formed accountID that is not registered; `account_id` is its canonical form."""
-
-    def __init__(self, msg: str, *, account_id: str):
-        super().__init__(msg)
-        self.account_id = account_id
-
-
-def account_for(caller: Caller, ref: str, *, field: str = "accountID") -> RecruitAccount:
-    """The account a bot names. Permission is judged before existence so a key cannot probe IDs.
-    Reads only: the API layer records an unregistered caller (`services.callers`)."""
-    platform, platform_id = _parse("account", ref, field)
-    account = RecruitAccount.objects.select_related("team").filter(platform=platform, platform_id=platform_id).first()
-    caller.check_account(account, field)
-    if account is None:
-        canonical = f"account_{platform}_{platform_id}"
-        raise UnregisteredAccount(f"{field}: {canonical} is not registered", account_id=canonical)
-    return account
-
-
-def job_for(caller: Caller, ref: str, *, field: str = "jobID") -> Job:
-    platform, platform_id = _parse("job", ref, field)
-    job = Job.objects.filter(platform=platform, platform_id=platform_id).first()
-    caller.check_team(job.team_id if job else None, field)
-    if job is None:
-        raise NotFound(f"{field}: job_{platform}_{platform_id} is not registered")
-    return job
-
-
-def job_ref_given(value) -> bool:
-    """`jobID` is deprecated in candidate calls: missing, "", null, "None", "NULL" mean absent."""
-    return value is not None and str(value).strip().lower() not in ABSENT_JOB_IDS
-
-
-def resolve_job(caller: Caller, account: RecruitAccount, job_ref, candidate_id: int | None = None) -> Job:
-    """CONTRACT §3 job fallback: an explicit jobID must be in the account's job list (`linked`);
-    absent, the job of the most recent conversation of (account, candidate) among the jobs the
-    account has a task for (listed or dropped), else the account's first listed job.
-
-    The same rule is written in SQL in `services.screening._gates`; keep them in step
-    (tests/recruit/test_job_fallback.py runs one table of cases against both)."""
-    if job_ref_given(job_ref):
-        job = job_for(caller, str(job_ref).strip())
-        if not AccountJob.objects.filter(account=account, job=job, linked=True).exists():
-            raise Conflict(f"jobID: {job.job_id} is not (or no longer) a job of {account.account_id}")
-        return job
+    The same rule is written in SQL in `services.screening._gates` (one query on the filter's hot
+    path); keep them in step (tests/recruit/test_job_fallback.py runs one table of cases against both)."""
+    if explicit_job is not None:
+        if not AccountJob.objects.filter(account=account, job=explicit_job, linked=True).exists():
+            raise Conflict(f"jobID: {explicit_job.job_id} is not (or no longer) a job of {account.account_id}")
+        return explicit_job
     if candidate_id is not None:
         # Only jobs the account has a task for (listed or dropped), as in the gates query.
         recent = (
@@ -93,6 +48,19 @@ def greeted_today(account: RecruitAccount, day, job: Job | None = None) -> dict[
     if job is not None:
         rows = rows.filter(job=job)
     return dict(rows.values_list("job_id").annotate(n=Count("id")).order_by())
+
+
+def greeted_today_subquery(day) -> Coalesce:
+    """`greeted_today` as an expression for AccountJob rows (their account and job), to annotate a
+    list of tasks in one query."""
+    rows = (
+        Greeting.objects.filter(account=OuterRef("account"), job=OuterRef("job"), day=day)
+        .order_by()
+        .values("account")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
 
 
 def hello_sum_for(account: RecruitAccount, job: Job) -> int:
@@ -133,7 +101,7 @@ def account_tasks(account: RecruitAccount, *, now: datetime, job: Job | None = N
                 "helloSum": left,
                 "timeMount": [{"time": f"{at:%H:%M}", "mount": mount} for at, mount in slots],
                 "filter": search_filter,
-                "touch_msg": link.job.greeting,
+                "touch_msg": jobconfig.greeting(link.job),
             }
         )
     return tasks

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, time
 
 from rest_framework import serializers
 
-from chatbot.contacts import is_valid_email, is_valid_phone, is_valid_wechat, normalise_phone
+from chatbot.contacts import normalise_email, normalise_phone, normalise_wechat
 from hunter_robot import outbound
 from hunter_robot.api.fields import (
     FlagField,
@@ -17,10 +17,10 @@ from hunter_robot.api.fields import (
     StrictIntegerField,
     StrictListField,
 )
+from recruit import jobconfig
 from recruit.platforms.ids import CANDIDATE_ID_MAX, PLATFORM_ID_MAX, REF_MAX, canonical_platform
 from recruit.refs import parse_ref
-from recruit.screening import CriteriaError, criteria_from_config
-from recruit.services.registration import CRITERIA_LISTS, CRITERIA_RANGES, CRITERIA_SCALARS, FAQ_FIELDS
+from recruit.screening import CriteriaError
 
 SLOT_TIME = re.compile(r"^(?:[01]\d|2[0-3]):[0-5]\d$")
 
@@ -53,18 +53,10 @@ class CriteriaField(serializers.Field):
         if not isinstance(data, dict):
             raise serializers.ValidationError("expected an object")
         try:
-            criteria = criteria_from_config(data)
+            return jobconfig.criteria_config(data)
         except CriteriaError as exc:
             key = exc.path.split(".", 1)[-1]
             raise serializers.ValidationError({key: [exc.message]}) from None
-        clean = {}
-        for key, (low, high) in CRITERIA_RANGES.items():
-            if key in data:
-                clean[key] = (getattr(criteria, low), getattr(criteria, high))
-        for key in (*CRITERIA_LISTS, *CRITERIA_SCALARS):
-            if key in data:
-                clean[key] = getattr(criteria, key)
-        return clean
 
 
 class RecallStepInput(serializers.Serializer):
@@ -84,7 +76,7 @@ class JobConfigInput(serializers.Serializer):
     notify_webhook = StrictCharField(required=False, allow_blank=True, max_length=500)
 
     def validate_faq(self, value: dict) -> dict:
-        return {key: text for key, text in value.items() if key in FAQ_FIELDS}
+        return {key: text for key, text in value.items() if key in jobconfig.FAQ_FIELDS}
 
     def validate_notify_webhook(self, value: str) -> str:
         return check_outbound_url(value) if value else value
@@ -243,22 +235,24 @@ class ResultInput(AccountInput):
     email = StrictCharField(required=False, allow_blank=True, max_length=254)
     filename = StrictCharField(required=False, allow_blank=True, max_length=255)
 
+    # The rules live in chatbot.contacts (the LLM engine's answers are held to them too).
     def validate_phone(self, value: str) -> str:
-        if value and not is_valid_phone(value):
+        phone = normalise_phone(value)
+        if value and not phone:
             raise serializers.ValidationError("not a phone number")
-        return normalise_phone(value) if value else ""
+        return phone
 
     def validate_wechat(self, value: str) -> str:
-        value = value.strip()
-        if value and not (is_valid_wechat(value) or is_valid_phone(value)):
+        wechat = normalise_wechat(value)
+        if value.strip() and not wechat:
             raise serializers.ValidationError("expected 6-20 letters, digits, _ or -, starting with a letter")
-        return normalise_phone(value) if value and is_valid_phone(value) else value
+        return wechat
 
     def validate_email(self, value: str) -> str:
-        value = value.strip()
-        if value and not is_valid_email(value):
+        email = normalise_email(value)
+        if value.strip() and not email:
             raise serializers.ValidationError("not an e-mail address")
-        return value
+        return email
 
 
 class RecallListInput(AccountInput):

@@ -10,7 +10,8 @@ from functools import lru_cache
 from django.conf import settings
 from django.utils import timezone
 
-from hunter_robot.api.errors import Forbidden, Unauthenticated
+from hunter_robot.api.errors import Unauthenticated
+from hunter_robot.errors import Forbidden
 from hunter_robot.models import ApiKey, Team
 
 # Avoid a write per request: last_used_at is refreshed at most this often.

@@ -1,9 +1,16 @@
-"""Error codes (CONTRACT section 2) and the one exception handler every API view uses."""
+"""Error codes (CONTRACT section 2) and the one exception handler every API view uses.
+
+`ERRORS` is the one table from an exception class to the envelope `ret` and the HTTP status: the
+domain exceptions of `hunter_robot.errors` (raised by services and selectors) and the transport-level
+errors below (raised by the API plumbing). The exception handler and the middleware look codes up
+here by class; no other module names a `ret` code.
+"""
 
 from __future__ import annotations
 
 import logging
 import math
+from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as ModelValidationError
@@ -12,73 +19,96 @@ from django.http import Http404
 from rest_framework import exceptions as drf
 from rest_framework.response import Response
 
+from hunter_robot import errors
 from hunter_robot.api.envelope import envelope
 
 logger = logging.getLogger("hunter_robot.api")
 
 
-class ApiError(Exception):
-    ret = 1500
-    http = 500
+class TransportError(Exception):
+    """An error of the HTTP exchange itself, not of the domain."""
 
-    def __init__(self, msg: str, *, http: int | None = None):
+    def __init__(self, msg: str):
         super().__init__(msg)
         self.msg = msg
-        if http is not None:
-            self.http = http
 
 
-class InvalidRequest(ApiError):
-    ret, http = 1001, 400
+class Unauthenticated(TransportError):
+    """Missing or invalid API key."""
 
 
-class NotFound(ApiError):
-    ret, http = 1002, 404
+class RateLimited(TransportError):
+    """Too many requests for this key or address."""
 
 
-class Conflict(ApiError):
-    ret, http = 1003, 409
+class MethodNotAllowed(TransportError):
+    """Every endpoint is POST."""
 
 
-class UploadRejected(ApiError):
-    ret, http = 1004, 413
+class BodyTooLarge(TransportError):
+    """The request body exceeds the limit."""
 
 
-class Unauthenticated(ApiError):
-    ret, http = 1401, 401
+class UnknownUrl(TransportError):
+    """No endpoint at this path."""
 
 
-class Forbidden(ApiError):
-    ret, http = 1403, 403
+class Internal(TransportError):
+    """An unhandled error; the message carries the request id, never a stack trace."""
 
 
-class RateLimited(ApiError):
-    ret, http = 1429, 429
+@dataclass(frozen=True)
+class Code:
+    ret: int
+    http: int
 
 
-class Unavailable(ApiError):
-    ret, http = 1503, 503
+ERRORS: dict[type[Exception], Code] = {
+    # Domain exceptions (hunter_robot.errors).
+    errors.InvalidInput: Code(1001, 400),
+    errors.NotFound: Code(1002, 404),
+    errors.Conflict: Code(1003, 409),
+    errors.UploadRejected: Code(1004, 415),
+    errors.UploadTooLarge: Code(1004, 413),
+    errors.Forbidden: Code(1403, 403),
+    errors.Unavailable: Code(1503, 503),
+    # Transport-level errors (this module).
+    UnknownUrl: Code(1002, 404),
+    MethodNotAllowed: Code(1001, 405),
+    BodyTooLarge: Code(1004, 413),
+    Unauthenticated: Code(1401, 401),
+    RateLimited: Code(1429, 429),
+    Internal: Code(1500, 500),
+}
 
 
-def first_error(errors, path: str = "") -> str:
+def code_for(kind: type[Exception]) -> Code:
+    """The table entry of `kind` or of its nearest listed base class; unlisted classes are internal."""
+    for cls in kind.__mro__:
+        if cls in ERRORS:
+            return ERRORS[cls]
+    return ERRORS[Internal]
+
+
+def first_error(detail, path: str = "") -> str:
     """The first offending field of a DRF error tree, as `a.b[0].c: message`."""
-    if isinstance(errors, dict):
-        key, value = next(iter(errors.items()))
+    if isinstance(detail, dict):
+        key, value = next(iter(detail.items()))
         if key == "non_field_errors":
             return first_error(value, path)
         sub = f"{path}.{key}" if path else str(key)
         if isinstance(key, int):
             sub = f"{path}[{key}]"
         return first_error(value, sub)
-    if isinstance(errors, list):
-        for index, item in enumerate(errors):
+    if isinstance(detail, list):
+        for index, item in enumerate(detail):
             if item in ({}, [], None, ""):
                 continue  # DRF lists per-item errors with blanks for the valid items
             if isinstance(item, (dict, list)):
                 return first_error(item, f"{path}[{index}]")
             return first_error(item, path)
         return f"{path}: invalid"
-    text = str(errors).rstrip(".")
+    text = str(detail).rstrip(".")
     text = text[:1].lower() + text[1:]
     return f"{path}: {text}" if path else text
 
@@ -92,47 +122,54 @@ def failure_data_for(view, msg: str):
     return make(msg) if make is not None else None
 
 
-def failure_response(ret: int, http: int, msg: str, view=None, headers: dict | None = None) -> Response:
-    response = Response(envelope(ret, msg, failure_data_for(view, msg)), status=http, headers=headers)
+def failure_response(
+    kind: type[Exception], msg: str, view=None, *, http: int | None = None, headers: dict | None = None
+) -> Response:
+    """The enveloped failure for an error of class `kind` (looked up in ERRORS); `http` overrides the
+    table's status where Django already chose one."""
+    code = code_for(kind)
+    response = Response(envelope(code.ret, msg, failure_data_for(view, msg)), status=http or code.http, headers=headers)
     response.enveloped = True
     return response
 
 
-def exception_handler(exc, context) -> Response:
-    view = context.get("view")
-    request = context.get("request")
-    if isinstance(exc, ApiError):
-        return failure_response(exc.ret, exc.http, exc.msg, view)
+def _classify(exc, request_id: str) -> tuple[type[Exception], str, dict | None]:
+    """(table class, message, headers) for any exception reaching the handler."""
+    if isinstance(exc, (errors.DomainError, TransportError)):
+        return type(exc), exc.msg, None
     if isinstance(exc, drf.ValidationError):
-        return failure_response(1001, 400, first_error(exc.detail), view)
+        return errors.InvalidInput, first_error(exc.detail), None
     if isinstance(exc, ModelValidationError):
         # A model-level rule (e.g. a range edited in admin, then partly updated through the API).
-        return failure_response(1001, 400, first_error(getattr(exc, "message_dict", None) or exc.messages), view)
+        return errors.InvalidInput, first_error(getattr(exc, "message_dict", None) or exc.messages), None
     if isinstance(exc, drf.ParseError):
-        return failure_response(1001, 400, f"body: {exc.detail}", view)
+        return errors.InvalidInput, f"body: {exc.detail}", None
     if isinstance(exc, drf.UnsupportedMediaType):
-        return failure_response(1004, 415, str(exc.detail), view)
+        return errors.UploadRejected, str(exc.detail), None
     if isinstance(exc, drf.MethodNotAllowed):
-        return failure_response(1001, 405, str(exc.detail), view)
+        return MethodNotAllowed, str(exc.detail), None
     if isinstance(exc, RequestDataTooBig):
-        return failure_response(1004, 413, "body: too large", view)
+        return BodyTooLarge, "body: too large", None
     if isinstance(exc, drf.Throttled):
         retry = max(1, math.ceil(exc.wait or 0))  # whole seconds, never 0: an immediate retry fails again
-        return failure_response(
-            1429, 429, f"rate limited, retry in {retry}s", view, headers={"Retry-After": str(retry)}
-        )
+        return RateLimited, f"rate limited, retry in {retry}s", {"Retry-After": str(retry)}
     if isinstance(exc, (drf.NotAuthenticated, drf.AuthenticationFailed)):
-        return failure_response(1401, 401, str(exc.detail), view)
+        return Unauthenticated, str(exc.detail), None
     if isinstance(exc, (drf.PermissionDenied, PermissionDenied)):
-        return failure_response(1403, 403, "forbidden", view)
+        return errors.Forbidden, "forbidden", None
     if isinstance(exc, (drf.NotFound, Http404)):
-        return failure_response(1002, 404, "not found", view)
-    request_id = getattr(request, "request_id", "-")
+        return errors.NotFound, "not found", None
     if isinstance(exc, (OperationalError, InterfaceError)):
         logger.warning("database unavailable [%s]: %s", request_id, type(exc).__name__)
-        return failure_response(1503, 503, f"database unavailable, retry later (request {request_id})", view)
+        return errors.Unavailable, f"database unavailable, retry later (request {request_id})", None
     if isinstance(exc, DatabaseError):
         logger.exception("database error [%s]", request_id)
     else:
         logger.exception("unhandled error [%s]", request_id)
-    return failure_response(1500, 500, f"internal error (request {request_id})", view)
+    return Internal, f"internal error (request {request_id})", None
+
+
+def exception_handler(exc, context) -> Response:
+    request_id = getattr(context.get("request"), "request_id", "-")
+    kind, msg, headers = _classify(exc, request_id)
+    return failure_response(kind, msg, context.get("view"), headers=headers)

@@ -9,7 +9,7 @@ from rest_framework import serializers
 from rest_framework.validators import ProhibitSurrogateCharactersValidator
 
 # PostgreSQL text and jsonb cannot hold NUL, and a lone surrogate has no UTF-8 encoding: either one
-# would fail the write (1500). JSON can carry both as escapes (\u0000, \ud800).
+# would fail the write (an internal error). JSON can carry both as escapes (\u0000, \ud800).
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 UNSTORABLE_MESSAGES = {"nul": "contains a NUL character", "surrogate": "contains a lone surrogate"}
 

@@ -12,8 +12,16 @@ import uuid
 from django.conf import settings
 from django.utils import translation
 
+from hunter_robot import errors
 from hunter_robot.api.envelope import CONTENT_TYPE, envelope_response
-from hunter_robot.api.errors import failure_data_for
+from hunter_robot.api.errors import (
+    BodyTooLarge,
+    Internal,
+    MethodNotAllowed,
+    UnknownUrl,
+    code_for,
+    failure_data_for,
+)
 
 logger = logging.getLogger("hunter_robot.api")
 
@@ -35,9 +43,12 @@ def resolved_view(request):
     return view_class(match.func) if match is not None else None
 
 
-def failure(view, ret: int, msg: str, *, status: int):
-    response = envelope_response(ret, msg, failure_data_for(view, msg), status=status)
-    if status == 405:
+def failure(view, kind: type[Exception], msg: str, *, status: int | None = None):
+    """The enveloped failure for an error of class `kind` (codes from `hunter_robot.api.errors.ERRORS`); `status`
+    overrides the table's HTTP status where Django already chose one."""
+    code = code_for(kind)
+    response = envelope_response(code.ret, msg, failure_data_for(view, msg), status=status or code.http)
+    if kind is MethodNotAllowed:
         response["Allow"] = "POST"
     return response
 
@@ -63,15 +74,15 @@ class ApiEnvelopeMiddleware:
         # Django answered on its own (URL not found, or an error page): keep the envelope.
         view = resolved_view(request)
         if response.status_code == 404:
-            return failure(view, 1002, f"{request.path_info}: unknown URL", status=404)
+            return failure(view, UnknownUrl, f"{request.path_info}: unknown URL")
         if response.status_code == 405:
-            return failure(view, 1001, f"method {request.method} not allowed", status=405)
+            return failure(view, MethodNotAllowed, f"method {request.method} not allowed")
         if response.status_code == 413:
-            return failure(view, 1004, "body: too large", status=413)
+            return failure(view, BodyTooLarge, "body: too large")
         if response.status_code >= 500:
-            return failure(view, 1500, f"internal error (request {request.request_id})", status=500)
+            return failure(view, Internal, f"internal error (request {request.request_id})")
         if response.status_code >= 400:
-            return failure(view, 1001, "bad request", status=response.status_code)
+            return failure(view, errors.InvalidInput, "bad request", status=response.status_code)
         return response
 
     def process_view(self, request, view_func, view_args, view_kwargs):
@@ -82,13 +93,13 @@ class ApiEnvelopeMiddleware:
         # CONTRACT order: unknown URL → wrong method → body too large → authentication → …
         view = view_class(view_func)
         if request.method != "POST":
-            return failure(view, 1001, f"method {request.method} not allowed", status=405)
+            return failure(view, MethodNotAllowed, f"method {request.method} not allowed")
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
-            return failure(view, 1001, "Content-Length: invalid", status=400)
+            return failure(view, errors.InvalidInput, "Content-Length: invalid")
         if length > body_limit(request):
-            return failure(view, 1004, "body: too large", status=413)
+            return failure(view, BodyTooLarge, "body: too large")
         return None
 
     def process_exception(self, request, exception):
@@ -96,4 +107,4 @@ class ApiEnvelopeMiddleware:
             return None
         logger.exception("unhandled error [%s]", getattr(request, "request_id", "-"))
         msg = f"internal error (request {request.request_id})"
-        return failure(resolved_view(request), 1500, msg, status=500)
+        return failure(resolved_view(request), Internal, msg)

@@ -15,8 +15,8 @@ from rest_framework.exceptions import ParseError
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import BaseParser, FormParser, MultiPartParser
 
-from hunter_robot.api.errors import InvalidRequest
 from hunter_robot.api.fields import UNSTORABLE_MESSAGES, storable, unstorable
+from hunter_robot.errors import InvalidInput
 
 MAX_DEPTH = 64  # levels of objects/arrays; the body object is level 1
 TOO_DEEP = f"nested deeper than {MAX_DEPTH} levels"
@@ -111,13 +111,13 @@ def _first_unstorable(node, path: str) -> tuple[str, str] | None:
 
 def check_text(data: dict, scraped: tuple[str, ...]) -> None:
     """Scraped page text keeps its content without NUL and lone surrogates; anywhere else they are
-    refused (1001 naming the path), whether or not the view reads that field."""
+    refused (InvalidInput, naming the path), whether or not the view reads that field."""
     for spec in scraped:
         _strip_at(data, _SEGMENT.findall(spec))
     found = _first_unstorable(data, "")
     if found:
         path, problem = found
-        raise InvalidRequest(f"{path}: {UNSTORABLE_MESSAGES[problem]}")
+        raise InvalidInput(f"{path}: {UNSTORABLE_MESSAGES[problem]}")
 
 
 class AnyJSONParser(BaseParser):
@@ -142,7 +142,7 @@ class AnyJSONParser(BaseParser):
             raise ParseError("expected a JSON object")
         deep = too_deep(data)
         if deep is not None:
-            raise InvalidRequest(f"{deep}: {TOO_DEEP}")
+            raise InvalidInput(f"{deep}: {TOO_DEEP}")
         if _SUSPECT_ESCAPE.search(text):
             view = (parser_context or {}).get("view")
             check_text(data, getattr(view, "scraped_text", ()))

@@ -138,11 +138,6 @@ class Job(models.Model):
     def job_id(self) -> str:
         return f"job_{self.platform}_{self.platform_id}"
 
-    @property
-    def greeting(self) -> str:
-        """Never empty: maimai and LinkedIn clients type it as the greeting."""
-        return self.touch_msg.strip() or f"您好，我们正在招聘「{self.name}」，看了您的经历觉得很合适，方便聊聊吗？"
-
 
 class RecallStep(models.Model):
     job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="recall_steps", verbose_name=_("岗位"))

@@ -29,12 +29,10 @@ from chatbot.types import (
     SYSTEM,
     USER,
     ChatContext,
-    JobScript,
     Turn,
 )
-from hunter_robot.api.auth import Caller
-from recruit import selectors
-from recruit.models import ContactRecord, Conversation, Job, Message, RecruitAccount, lines
+from recruit import jobconfig, selectors
+from recruit.models import ContactRecord, Conversation, Job, Message, RecruitAccount
 from recruit.services.candidates import candidates_ensure
 from recruit.services.conversations import (
     APPEND_FIELDS,
@@ -73,24 +71,6 @@ class _Claim:
     ctx: ChatContext
 
 
-def job_script(job: Job) -> JobScript:
-    return JobScript(
-        name=job.name,
-        jd=job.jd,
-        touch_msg=job.greeting,
-        faq={
-            "salary": job.faq_salary,
-            "location": job.faq_location,
-            "hours": job.faq_hours,
-            "benefits": job.faq_benefits,
-            "company": job.faq_company,
-        },
-        contact_ask=lines(job.contact_ask),
-        max_contact_asks=job.max_contact_asks,
-        closing_msg=job.closing_msg,
-    )
-
-
 def _pending_reply(rows: list[Message]) -> ChatAnswer | None:
     """The reply the server gave after the last user line, when the page does not show it yet."""
     tail = []
@@ -106,13 +86,13 @@ def _pending_reply(rows: list[Message]) -> ChatAnswer | None:
 
 @transaction.atomic
 def _record(
-    *, caller: Caller, account: RecruitAccount, job_ref, cid: str, name: str, incoming: list[IncomingLine], now
+    *, account: RecruitAccount, job: Job | None, cid: str, name: str, incoming: list[IncomingLine], now
 ) -> ChatAnswer | _Claim:
     candidate = candidates_ensure(platform=account.platform, cids=[cid], names={cid: name})[cid]
     if name and candidate.name != name:
         candidate.name = name
         candidate.save(update_fields=["name", "updated_at"])
-    job = selectors.resolve_job(caller, account, job_ref, candidate.pk)
+    job = selectors.resolve_job(account, job, candidate.pk)
     conversation = conversation_lock(account=account, job=job, candidate=candidate, source=Conversation.Source.USER_ASK)
     stored = list(conversation.messages.filter(channel=Message.Channel.PLATFORM).order_by("seq"))
     stored_turns = [Turn(m.speaker, m.text) for m in stored]
@@ -170,7 +150,7 @@ def _record(
     ctx = ChatContext(
         conversation_key=f"{account.account_id}_{job.job_id}_{cid}",
         candidate_name=candidate.name,
-        job=job_script(job),
+        job=jobconfig.job_script(job),
         transcript=[Turn(t.speaker, mask_text(t.text)) for t in transcript],
         new_user_text="\n".join(mask_text(t.text) for t in since_robot),
         message_time=newest or now,
@@ -244,16 +224,17 @@ def _save_reply(claim: _Claim, outcome: Outcome, now: datetime) -> ChatAnswer:
 
 def candidate_chat(
     *,
-    caller: Caller,
     account: RecruitAccount,
-    job_ref,
+    job: Job | None,
     cid: str,
     name: str,
     incoming: list[IncomingLine],
     now: datetime | None = None,
 ) -> ChatAnswer:
+    """One turn for `account` and candidate `cid`: `job` is the explicit job (Conflict when the account
+    no longer has it), None for the CONTRACT §3 fallback. Raises before storing anything."""
     now = now or timezone.now()
-    claim = _record(caller=caller, account=account, job_ref=job_ref, cid=cid, name=name, incoming=incoming, now=now)
+    claim = _record(account=account, job=job, cid=cid, name=name, incoming=incoming, now=now)
     if isinstance(claim, ChatAnswer):
         return claim
     # Hold no database connection while the engine thinks (it may take seconds).

@@ -8,7 +8,7 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from recruit import selectors
+from recruit import jobconfig, selectors
 from recruit.models import Conversation, Greeting, Job, Message, RecruitAccount, Reservation
 from recruit.services.candidates import candidates_ensure
 
@@ -32,7 +32,7 @@ def _start_conversations(*, account: RecruitAccount, job: Job, candidate_ids: li
         )
     )
     Message.objects.bulk_create(
-        Message(conversation=c, seq=0, speaker=Message.Speaker.ROBOT, text=job.greeting, engine="greeting")
+        Message(conversation=c, seq=0, speaker=Message.Speaker.ROBOT, text=jobconfig.greeting(job), engine="greeting")
         for c in fresh
     )
     Conversation.objects.filter(pk__in=[c.pk for c in fresh]).update(
@@ -60,7 +60,7 @@ def greetings_report(
     new = [cid for cid in ids if cid not in already]
     day = timezone.localdate(now)
     # The text task/fetch hands out for this account, job and day (a report before any fetch too).
-    touch_msg = job.greeting
+    touch_msg = jobconfig.greeting(job)
     Greeting.objects.bulk_create(
         [Greeting(account=account, job=job, candidate_id=cid, day=day, touch_msg=touch_msg) for cid in new]
     )

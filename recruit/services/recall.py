@@ -6,7 +6,6 @@ import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -18,9 +17,9 @@ from chatbot.engines import engine_for, engine_kind
 from chatbot.history import ROBOT_SIDE
 from chatbot.rule import recall_message
 from chatbot.types import EngineError
-from hunter_robot.api.errors import NotFound
+from hunter_robot.errors import NotFound
+from recruit import jobconfig
 from recruit.models import ContactRecord, Conversation, Message, RecruitAccount
-from recruit.services.chat import job_script
 from recruit.services.conversations import conversation_save, messages_append
 
 logger = logging.getLogger(__name__)
@@ -29,17 +28,6 @@ PERSONALISE_TIMEOUT = 5.0  # one nudge; the whole call is bounded by RECALL_PERS
 MIN_ATTEMPT = 0.2  # seconds: less budget than this left, the template is used without asking
 # Model calls wait on I/O; a small pool bounds the threads a hung peer can pin.
 _pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="recall")
-
-
-@dataclass(frozen=True)
-class Step:
-    after_hours: int
-    msg: str
-
-
-def job_steps(job) -> list[Step]:
-    steps = [Step(s.after_hours, s.msg) for s in job.recall_steps.all()]
-    return steps or [Step(hours, msg) for hours, msg in settings.DEFAULT_RECALL_STEPS]
 
 
 def _obtained(conversation: Conversation) -> bool:
@@ -70,7 +58,7 @@ def _personalise(conversation: Conversation, template_msg: str, *, budget: float
         engine.personalise_recall,
         template_msg=template_msg,
         name=conversation.candidate.name,
-        job=job_script(job),
+        job=jobconfig.job_script(job),
         profile_summary=summary[:500],
         timeout=timeout,
         model=model,
@@ -127,7 +115,7 @@ def recall_list(
         candidate = conversation.candidate
         if candidate.pk in seen or _obtained(conversation):
             continue
-        steps = job_steps(conversation.job)
+        steps = jobconfig.recall_steps(conversation.job.recall_steps.all())  # prefetched
         step_index = conversation.recall_count
         if step_index >= len(steps):
             continue

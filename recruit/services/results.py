@@ -9,43 +9,39 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
 from chatbot.types import Contacts
-from hunter_robot.api.auth import Caller
-from hunter_robot.api.errors import UploadRejected
 from recruit import selectors
-from recruit.cv import CvRejected, sniff_cv
-from recruit.models import Conversation, RecruitAccount
+from recruit.cv import sniff_cv
+from recruit.models import Conversation, Job, RecruitAccount
 from recruit.services.candidates import candidates_ensure
 from recruit.services.conversations import contact_merge, conversation_lock, conversation_save
 
 
 def candidate_result(
     *,
-    caller: Caller,
     account: RecruitAccount,
-    job_ref,
+    job: Job | None,
     cid: str,
     name: str,
     contacts: Contacts,
     cv: UploadedFile | None = None,
     filename: str = "",
 ) -> Conversation:
-    """Merge reported contacts (and a CV) into the conversation's contact record.
+    """Merge reported contacts (and a CV) into the conversation's contact record. `job` is the explicit
+    job (Conflict when the account no longer has it), None for the CONTRACT §3 fallback.
 
-    The CV is judged by content before anything is written; a rejected upload stores nothing.
+    The CV is judged by content before anything is written; a rejected upload (UploadRejected, raised
+    by `recruit.cv`) stores nothing.
     Concurrency: runs under the conversation's row lock; a file written before a failed commit
     is removed.
     """
     kind = None
     if cv is not None:
-        try:
-            kind, _content_type = sniff_cv(cv, max_bytes=settings.CV_MAX_BYTES)
-        except CvRejected as exc:
-            raise UploadRejected(str(exc), http=413 if "larger" in str(exc) else 415) from None
+        kind, _content_type = sniff_cv(cv, max_bytes=settings.CV_MAX_BYTES)
     stored_name = None
     try:
         with transaction.atomic():
             candidate = candidates_ensure(platform=account.platform, cids=[cid], names={cid: name})[cid]
-            job = selectors.resolve_job(caller, account, job_ref, candidate.pk)
+            job = selectors.resolve_job(account, job, candidate.pk)
             conversation = conversation_lock(
                 account=account, job=job, candidate=candidate, source=Conversation.Source.USER_ASK
             )

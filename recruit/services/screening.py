@@ -15,8 +15,9 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from hunter_robot.api.errors import Conflict
+from hunter_robot.errors import Conflict
 from recruit import quota
+from recruit.jobconfig import job_criteria
 from recruit.models import (
     AccountJob,
     Candidate,
@@ -28,38 +29,17 @@ from recruit.models import (
     RecruitAccount,
     Reservation,
     ScreeningDecision,
-    lines,
 )
 from recruit.pii import platform_identity_hash
 from recruit.platforms import parse_profile
 from recruit.platforms.profile import Profile
-from recruit.screening import Criteria, evaluate
+from recruit.screening import evaluate
 
 
 @dataclass
 class Decision:
     touch: bool
     reasons: list[str] = field(default_factory=list)
-
-
-def job_criteria(job: Job) -> Criteria:
-    return Criteria(
-        age_min=job.age_min,
-        age_max=job.age_max,
-        min_degree=job.min_degree or None,
-        work_years_min=job.work_years_min,
-        work_years_max=job.work_years_max,
-        cities=lines(job.cities),
-        salary_min_k=job.salary_min_k,
-        salary_max_k=job.salary_max_k,
-        keywords=lines(job.keywords),
-        exclude_keywords=lines(job.exclude_keywords),
-        exclude_companies=lines(job.exclude_companies),
-        active_desc=lines(job.active_desc),
-        active_within_minutes=job.active_within_minutes,
-        school_tier=job.school_tier,
-        on_missing=job.on_missing,
-    )
 
 
 def _card_hash(payload: dict) -> str:
@@ -107,7 +87,9 @@ def _gates(account: RecruitAccount, job_id: int | None, candidate: Candidate, no
 
     An explicit `job_id` must be in the account's job list (`linked`), else None. `job_id` None
     applies the CONTRACT §3 fallback: the job of the most recent conversation of (account,
-    candidate), else the account's first linked job. The same rule as `selectors.resolve_job`.
+    candidate), else the account's first linked job. The same rule as `selectors.resolve_job`, written
+    in SQL here so the hottest endpoint pays one query for it; tests/recruit/test_job_fallback.py runs
+    one table of cases against both forms.
     """
     ops = connection.ops
     day = ops.adapt_datefield_value(timezone.localdate(now))
@@ -211,44 +193,46 @@ def decide(
     return Decision(touch=touch, reasons=reasons)
 
 
-def _no_job(account: RecruitAccount, job_id: int | None) -> Conflict:
-    if job_id is None:
+def _no_job(account: RecruitAccount, job: Job | None) -> Conflict:
+    if job is None:
         return Conflict(f"accountID: {account.account_id} has no job")
     return Conflict(f"jobID: not (or no longer) a job of {account.account_id}")
 
 
 @transaction.atomic
 def candidate_filter(
-    *, account: RecruitAccount, job_id: int | None, info: dict, cid: str | None, now: datetime | None = None
+    *, account: RecruitAccount, job: Job | None, info: dict, cid: str | None, now: datetime | None = None
 ) -> Decision:
-    """Screen one card for `account`, for the explicit job or (`job_id` None) the CONTRACT §3
-    fallback: the job of the latest conversation with this candidate, else the first job."""
+    """Screen one card for `account`, for the explicit `job` (Conflict when the account no longer has
+    it) or, None, the CONTRACT §3 fallback: the job of the latest conversation with this candidate,
+    else the first job. Raises before storing anything."""
     now = now or timezone.now()
     profile = parse_profile(account.platform, info)
     cid = cid or profile.candidate_id
     raw_card = raw_card_store(platform=account.platform, payload=info)
     candidate = candidate_upsert(platform=account.platform, cid=cid, profile=profile, raw_card=raw_card)
-    link = _gates(account, job_id, candidate, now)
+    link = _gates(account, job.pk if job else None, candidate, now)
     if link is None:
-        raise _no_job(account, job_id)
+        raise _no_job(account, job)
     return decide(
         account=account, link=link, candidate=candidate, profile=profile, raw_card=raw_card, source="filter", now=now
     )
 
 
 @transaction.atomic
-def candidate_prefilter(*, account: RecruitAccount, job_id: int | None, cid: str, now: datetime | None = None):
-    """Re-evaluate a stored profile; None when the candidate's profile is not stored."""
+def candidate_prefilter(*, account: RecruitAccount, job: Job | None, cid: str, now: datetime | None = None):
+    """Re-evaluate a stored profile (`job` as for `candidate_filter`); None when the candidate's
+    profile is not stored."""
     now = now or timezone.now()
     candidate = Candidate.objects.filter(platform=account.platform, platform_cid=cid, profile__isnull=False).first()
     if candidate is None:
         # A stale jobID is a state error whether or not the profile is stored.
-        if job_id is not None and not AccountJob.objects.filter(account=account, job_id=job_id, linked=True).exists():
-            raise _no_job(account, job_id)
+        if job is not None and not AccountJob.objects.filter(account=account, job=job, linked=True).exists():
+            raise _no_job(account, job)
         return None
-    link = _gates(account, job_id, candidate, now)
+    link = _gates(account, job.pk if job else None, candidate, now)
     if link is None:
-        raise _no_job(account, job_id)
+        raise _no_job(account, job)
     profile = Profile.from_dict(candidate.profile)
     return decide(
         account=account, link=link, candidate=candidate, profile=profile, raw_card=None, source="prefilter", now=now

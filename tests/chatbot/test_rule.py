@@ -10,8 +10,6 @@ from chatbot.contacts import mask_text
 from chatbot.rule import (
     ABUSE_REPLY,
     CHAT_REPLY,
-    DEFAULT_CLOSING,
-    DEFAULT_CONTACT_ASK,
     HOLD_REPLY,
     HUMAN_REPLY,
     PARTIAL_HOLD_REPLY,
@@ -30,6 +28,9 @@ from chatbot.types import (
     JobScript,
     Turn,
 )
+from recruit import jobconfig
+from recruit.jobconfig import DEFAULT_CLOSING, DEFAULT_CONTACT_ASK
+from recruit.models import Job
 
 ASKS = ["方便留个微信吗？我发您详细资料。", "可以留个电话吗？HR 直接联系您。"]
 FAQ = {
@@ -54,6 +55,11 @@ def job(**overrides) -> JobScript:
     }
     values.update(overrides)
     return JobScript(**values)
+
+
+def configured(**fields) -> JobScript:
+    """The script recruit.jobconfig makes of an (unsaved) job, its defaults in effect."""
+    return jobconfig.job_script(Job(name="客服专员", **fields))
 
 
 def ctx(text: str, *, script: JobScript | None = None, **overrides) -> ChatContext:
@@ -107,7 +113,7 @@ def test_asks_exhausted_never_need_contact():
 
 
 def test_no_asks_configured_uses_the_default_ask():
-    answer = reply("好的", script=job(contact_ask=[]))
+    answer = reply("好的", script=configured(contact_ask=""))
     assert (answer.next_step, answer.content, answer.intent) == (
         NEED_CONTACT,
         DEFAULT_CONTACT_ASK,
@@ -223,7 +229,7 @@ def test_phone_with_separators_finishes_with_phone(text):
 
 
 def test_default_closing_when_job_has_none():
-    assert reply("abc_123456", script=job(closing_msg="")).content == DEFAULT_CLOSING
+    assert reply("abc_123456", script=configured(closing_msg="")).content == DEFAULT_CLOSING
 
 
 def test_platform_notice_in_the_new_lines_counts_as_contact():

@@ -11,8 +11,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from hunter_robot.api.auth import Caller
-from hunter_robot.api.errors import Conflict
+from hunter_robot.errors import Conflict
 from recruit import selectors
 from recruit.models import (
     AccountJob,
@@ -63,7 +62,8 @@ def world(db):
 
 
 def via_selector(account: RecruitAccount, ref: str | None, candidate: Candidate) -> Job:
-    return selectors.resolve_job(Caller(key=None), account, f"job_Boss_{ref}" if ref else None, candidate.pk)
+    explicit = Job.objects.get(platform="Boss", platform_id=ref) if ref else None
+    return selectors.resolve_job(account, explicit, candidate.pk)
 
 
 def via_gates(account: RecruitAccount, ref: str | None, candidate: Candidate) -> Job:

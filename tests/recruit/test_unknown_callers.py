@@ -6,8 +6,8 @@ import pytest
 from django.test import Client
 
 from hunter_robot.api.auth import Caller
-from hunter_robot.api.errors import NotFound
-from recruit import selectors
+from hunter_robot.errors import NotFound
+from recruit import lookups
 from recruit.models import UnknownAccount
 from recruit.services.callers import unknown_caller_record
 from tests.conftest import Api
@@ -26,7 +26,7 @@ def test_first_call_counts_one_and_each_later_call_one_more(api):
 
 def test_the_selector_only_reads(db):
     with pytest.raises(NotFound):
-        selectors.account_for(Caller(key=None), "account_Boss_999")
+        lookups.account_for(Caller(key=None), "account_Boss_999")
     assert not UnknownAccount.objects.exists()
 
 

@@ -11,7 +11,6 @@ import os
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
-from hunter_robot.api.auth import Caller
 from hunter_robot.models import Team
 from recruit.services.registration import account_register, job_register
 
@@ -46,10 +45,10 @@ class Command(BaseCommand):
         if created or (explicit and not user.check_password(explicit)):
             user.set_password(explicit or DEFAULT_PASSWORD)
             user.save()
-        Team.default().members.add(user)
-        anonymous = Caller(key=None)
+        team = Team.default()
+        team.members.add(user)
         job = job_register(
-            caller=anonymous,
+            team=team,
             platform="Boss",
             platform_id="demo-job-1",
             name="客服专员",
@@ -67,6 +66,6 @@ class Command(BaseCommand):
                 "criteria": {"age": [18, 40], "min_degree": "大专"},
             },
         )
-        account = account_register(caller=anonymous, platform="Boss", platform_id="demo-account-1", jobs=[job])
+        account = account_register(team=team, platform="Boss", platform_id="demo-account-1", jobs=[job])
         self.stdout.write(f"demo job {job.job_id}, account {account.account_id}")
         self.stdout.write(self.style.SUCCESS(f"superuser {demo_login()}"))
