@@ -1,17 +1,23 @@
-"""Admin for teams, API keys and the audit log, plus the team-scoping mixin every admin uses."""
+"""Admin for teams, API keys and the audit log, plus the mixins every admin uses: team scoping and
+change-page buttons that run a service."""
 
 from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.contrib.admin.filters import AllValuesFieldListFilter, FieldListFilter, RelatedFieldListFilter
+from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Cast
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
+from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
 from hunter_robot.models import ApiKey, AuditLog, Team
+from hunter_robot.services import api_key_revoke
 
 # Team scoping in the console (CONTRACT §8): staff see other teams' names and ids nowhere. Rows are
 # scoped by each admin's get_queryset; everything else that shows rows derives from those querysets:
@@ -117,6 +123,56 @@ class TeamScopedInline(TeamScopedFormfields):
         return queryset if own is None else queryset.filter(pk__in=own)
 
 
+class ObjectButtonsAdmin(admin.ModelAdmin):
+    """Buttons on a change page's toolbar that run one service on the object ("take over", "revoke").
+
+    Each is its own small POST form (CSRF-protected, outside the change form, so neither Enter in a
+    field nor the Save button can trigger it) to `<pk>/button/<name>/`, which opens only rows this
+    user's `get_queryset` shows and needs the change permission. List the labels in
+    `object_button_labels`; `object_buttons(request, obj)` says which apply now and
+    `object_button_run(request, obj, name)` calls the service and returns the message to show.
+    """
+
+    change_form_template = "admin/object_buttons_change_form.html"
+    object_button_labels: dict[str, str] = {}
+
+    def object_buttons(self, request, obj) -> list[str]:
+        return list(self.object_button_labels)
+
+    def object_button_run(self, request, obj, name: str) -> str:
+        raise NotImplementedError
+
+    def _button_url_name(self) -> str:
+        return f"{self.opts.app_label}_{self.opts.model_name}_button"
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.object_button_view)
+        return [path("<path:object_id>/button/<slug:name>/", view, name=self._button_url_name()), *super().get_urls()]
+
+    def object_button_view(self, request, object_id: str, name: str):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None or name not in self.object_button_labels:
+            raise Http404
+        if not self.has_change_permission(request, obj):
+            raise PermissionDenied
+        self.message_user(request, self.object_button_run(request, obj, name), messages.SUCCESS)
+        change = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[obj.pk])
+        return HttpResponseRedirect(change)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        buttons = []
+        if obj is not None and obj.pk is not None and self.has_change_permission(request, obj):
+            url_name = f"admin:{self._button_url_name()}"
+            buttons = [
+                {"url": reverse(url_name, args=[obj.pk, name]), "label": self.object_button_labels[name]}
+                for name in self.object_buttons(request, obj)
+            ]
+        context["object_buttons"] = buttons
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+
 class TeamScopedAdmin(TeamScopedFormfields, admin.ModelAdmin):
     """Staff see and edit only their teams' rows; superusers see all (CONTRACT §8).
 
@@ -144,12 +200,21 @@ class TeamAdmin(TeamScopedFormfields, admin.ModelAdmin):
 
 
 @admin.register(ApiKey)
-class ApiKeyAdmin(TeamScopedAdmin):
+class ApiKeyAdmin(ObjectButtonsAdmin, TeamScopedAdmin):
     list_display = ("name", "team", "prefix", "manage", "expires_at", "revoked_at", "last_used_at")
     list_filter = ("manage", "team")
-    readonly_fields = ("prefix", "last_used_at", "created_at")
+    # Revocation is final and audited: the button or the list action, never a date typed in the form.
+    readonly_fields = ("prefix", "revoked_at", "last_used_at", "created_at")
     fields = ("team", "name", "manage", "expires_at", "revoked_at", "prefix", "last_used_at", "created_at")
     actions = ["revoke"]
+    object_button_labels = {"revoke": _("吊销此密钥")}
+
+    def object_buttons(self, request, obj) -> list[str]:
+        return ["revoke"] if obj.revoked_at is None else []
+
+    def object_button_run(self, request, obj, name: str) -> str:
+        api_key_revoke(key=obj, user=request.user)
+        return _("密钥已吊销")
 
     def save_model(self, request, obj, form, change):
         plain = obj.issue() if not change else None
@@ -163,14 +228,14 @@ class ApiKeyAdmin(TeamScopedAdmin):
 
     @admin.action(description=_("吊销所选密钥"), permissions=["change"])
     def revoke(self, request, queryset):
-        from django.utils import timezone
-
-        queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+        revoked = sum(api_key_revoke(key=key, user=request.user) for key in queryset.filter(revoked_at__isnull=True))
+        self.message_user(request, _("已吊销 %(n)d 个密钥") % {"n": revoked}, messages.SUCCESS)
 
 
 @admin.register(AuditLog)
 class AuditLogAdmin(admin.ModelAdmin):
     list_display = ("created_at", "user", "action", "object_type", "object_id", "detail")
+    list_select_related = ("user",)  # nullable, so Django's automatic select_related skips it
     list_filter = ("action", "object_type")
     search_fields = ("object_id", "detail")
 

@@ -21,6 +21,7 @@ from django.test import Client
 from django.urls import reverse
 
 from hunter_robot.models import ApiKey, AuditLog, Team
+from recruit import jobconfig
 from recruit.models import (
     AccountJob,
     Candidate,
@@ -243,7 +244,7 @@ def seed(team_name: str, geek_id: int) -> Seeded:
     account = RecruitAccount.objects.get(platform_id=tag)
     job = Job.objects.get(platform_id=f"{tag}1")
     seeded = Seeded(bot, team, job, account, conversation=Conversation.objects.get(account=account))
-    answer = seeded.chat(str(geek_id), ("robot", job.greeting), ("user", f"我的电话是 {PHONE}"))
+    answer = seeded.chat(str(geek_id), ("robot", jobconfig.greeting(job)), ("user", f"我的电话是 {PHONE}"))
     assert answer["nextStep"] == "finish"
     seeded.conversation.refresh_from_db()
     return seeded
@@ -560,7 +561,7 @@ SILENT = {"nextStep": "", "nextStepContent": ""}
 def test_take_over_silences_the_robot_and_release_gives_it_back(a):
     user = make_staff(a.team, *perms_for(Conversation, "view", "change"))
     client = logged_in(user)
-    lines = [("robot", a.job.greeting), ("user", "你好，薪资多少？")]
+    lines = [("robot", jobconfig.greeting(a.job)), ("user", "你好，薪资多少？")]
     answer = a.chat("c2", *lines)
     assert "底薪 6000" in answer["nextStepContent"]
     conversation = Conversation.objects.get(candidate__platform_cid="c2")

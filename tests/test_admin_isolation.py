@@ -29,6 +29,7 @@ from django.utils import timezone
 from django_celery_beat.models import ClockedSchedule, CrontabSchedule, IntervalSchedule, PeriodicTask, SolarSchedule
 
 from hunter_robot.models import ApiKey, AuditLog, Team
+from recruit import jobconfig
 from recruit.models import Candidate, Conversation, Job, RecruitAccount, ScreeningDecision, UnknownAccount
 from tests.conftest import Api
 from tests.recruit.fixtures import load_card
@@ -90,7 +91,10 @@ def seed_team(tag: str) -> TeamData:
     assert ok("/recruit/candidate/filter", {"accountID": account_id, "candidateInfo": card})["touch"]
     report = {"accountID": account_id, "taskStatus": [{"taskType": "batchTouch", "details": {"candidateList": [cid]}}]}
     assert ok("/recruit/account/task/report", report)["accepted"] == 1
-    history = [{"speaker": "robot", "msg": job.greeting}, {"speaker": "user", "msg": f"微信 {tag}_wx8 {upper}"}]
+    history = [
+        {"speaker": "robot", "msg": jobconfig.greeting(job)},
+        {"speaker": "user", "msg": f"微信 {tag}_wx8 {upper}"},
+    ]
     chat = {"accountID": account_id, "candidateID": cid, "candidateName": f"{upper}候选人", "historyMsg": history}
     ok("/recruit/candidate/chat", chat)
     conversation = Conversation.objects.get(account=account)

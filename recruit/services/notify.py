@@ -11,9 +11,9 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from chatbot.contacts import mask_email, mask_phone, mask_wechat
 from hunter_robot import workqueue
 from recruit.models import Conversation, Notification
+from recruit.presenters import contact_masked
 
 logger = logging.getLogger(__name__)
 
@@ -34,11 +34,7 @@ def notification_enqueue(*, conversation: Conversation, kind: str, detail: str =
         "jobID": conversation.job.job_id,
         "accountID": conversation.account.account_id,
         "candidate": conversation.candidate.name,
-        "contact": {
-            "phone": mask_phone(contact.phone) if contact and contact.phone else "",
-            "wechat": mask_wechat(contact.wechat) if contact and contact.wechat else "",
-            "email": mask_email(contact.email) if contact and contact.email else "",
-        },
+        "contact": contact_masked(contact),
         "url": settings.SITE_URL.rstrip("/") + reverse("admin:recruit_conversation_change", args=[conversation.pk]),
     }
     webhook = conversation.job.notify_webhook

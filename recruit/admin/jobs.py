@@ -1,0 +1,257 @@
+"""Console pages for jobs, recruiting accounts, their daily tasks and time slots, and unregistered
+accounts (the domains of `recruit.models.jobs`)."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+
+from chatbot.engines import engine_kind
+from hunter_robot.admin import TeamScopedAdmin, TeamScopedInline
+from recruit import jobconfig, selectors
+from recruit.models import AccountJob, Job, RecallStep, RecruitAccount, TimeSlot, UnknownAccount
+from recruit.services.actions import account_pause, account_resume
+
+
+class RecallStepInline(TeamScopedInline, admin.TabularInline):
+    model = RecallStep
+    extra = 0
+
+
+@admin.register(Job)
+class JobAdmin(TeamScopedAdmin):
+    list_display = ("name", "job_ref", "platform", "team", "active", "engine", "updated_at")
+    list_filter = ("platform", "active", "team")
+    search_fields = ("name", "platform_id")
+    ordering = ("-pk",)  # the changelist's own default, also for the job picker's autocomplete pages
+    inlines = [RecallStepInline]
+    readonly_fields = ("job_ref", "in_effect", "created_at", "updated_at")
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    # What an empty field means: the robot's default line (recruit.jobconfig).
+    placeholders = {
+        "touch_msg": jobconfig.DEFAULT_GREETING.format(job_name="岗位名称"),
+        "contact_ask": jobconfig.DEFAULT_CONTACT_ASK,
+        "closing_msg": jobconfig.DEFAULT_CLOSING,
+    }
+    fieldsets = (
+        (None, {"fields": ("team", "platform", "platform_id", "job_ref", "name", "active", "robot_api", "jd")}),
+        (
+            _("筛选条件"),
+            {
+                "fields": (
+                    ("age_min", "age_max"),
+                    "min_degree",
+                    ("work_years_min", "work_years_max"),
+                    "cities",
+                    ("salary_min_k", "salary_max_k"),
+                    "keywords",
+                    "exclude_keywords",
+                    "exclude_companies",
+                    "active_desc",
+                    "active_within_minutes",
+                    "school_tier",
+                    "on_missing",
+                )
+            },
+        ),
+        (
+            _("对话话术"),
+            {
+                "fields": (
+                    "touch_msg",
+                    "faq_salary",
+                    "faq_location",
+                    "faq_hours",
+                    "faq_benefits",
+                    "faq_company",
+                    "contact_ask",
+                    "max_contact_asks",
+                    "closing_msg",
+                    "read_recall_after_hours",
+                    "notify_webhook",
+                )
+            },
+        ),
+        (
+            _("实际使用"),
+            {"fields": ("in_effect",), "description": _("机器人实际使用的话术：留空的项使用默认内容（标注“默认”）。")},
+        ),
+        (_("时间"), {"fields": ("created_at", "updated_at")}),
+    )
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if field is not None and db_field.name in self.placeholders:
+            field.widget.attrs.setdefault("placeholder", self.placeholders[db_field.name])
+        return field
+
+    @admin.display(description=_("实际使用 (in effect)"))
+    def in_effect(self, obj: Job) -> str:
+        script = jobconfig.effective(obj, obj.recall_steps.all() if obj.pk else [])
+        parts = [
+            ("greeting", _("打招呼语"), [script.greeting]),
+            ("contact_ask", _("索要联系方式话术"), script.contact_ask),
+            ("closing", _("结束语"), [script.closing]),
+            ("recall_steps", _("召回步骤"), [f"{step.after_hours}h：{step.msg}" for step in script.recall_steps]),
+        ]
+        return format_html_join(
+            "",
+            '<div class="in-effect-{}"><strong>{}</strong>{}<ul>{}</ul></div>',
+            (
+                (
+                    part,
+                    label,
+                    _("（默认）") if part in script.defaulted else "",
+                    format_html_join("", "<li>{}</li>", ((line,) for line in lines)),
+                )
+                for part, label, lines in parts
+            ),
+        )
+
+    @admin.display(description=_("jobID"))
+    def job_ref(self, obj: Job) -> str:
+        return obj.job_id if obj.pk else "-"
+
+    @admin.display(description=_("对话引擎"), ordering="robot_api")
+    def engine(self, obj: Job) -> str:
+        labels = {"rule": _("规则"), "llm": _("大模型"), "external": _("外部算法")}
+        kind = engine_kind(obj.robot_api)
+        label = labels.get(kind, _("未识别，按规则处理"))
+        return f"{label} ({obj.robot_api})" if obj.robot_api else str(label)
+
+
+def with_usage_today(queryset):
+    """AccountJob rows with today's greeting count, so a list of them costs no query per row."""
+    return queryset.annotate(done_today=selectors.greeted_today_subquery(timezone.localdate()))
+
+
+def usage_today(link: AccountJob) -> str:
+    done = getattr(link, "done_today", None)
+    if done is None:
+        done = selectors.greeted_today(link.account, timezone.localdate(), link.job).get(link.job_id, 0)
+    return f"{done} / {link.hello_sum}"
+
+
+class AccountJobInline(TeamScopedInline, admin.TabularInline):
+    model = AccountJob
+    extra = 0
+    fields = ("job", "linked", "position", "hello_sum", "active", "slots_summary", "today", "edit_link")
+    readonly_fields = ("slots_summary", "today", "edit_link")
+    autocomplete_fields = ("job",)
+
+    def get_queryset(self, request):
+        return with_usage_today(super().get_queryset(request)).prefetch_related("slots")
+
+    @admin.display(description=_("时段"))
+    def slots_summary(self, link: AccountJob) -> str:
+        if not link.pk:
+            return "-"
+        return "，".join(str(slot) for slot in link.slots.all()) or "-"
+
+    @admin.display(description=_("今日已打招呼"))
+    def today(self, link: AccountJob) -> str:
+        return usage_today(link) if link.pk else "-"
+
+    @admin.display(description=_("编辑时段"))
+    def edit_link(self, link: AccountJob) -> str:
+        if not link.pk:
+            return "-"
+        url = reverse("admin:recruit_accountjob_change", args=[link.pk])
+        return format_html('<a href="{}">{}</a>', url, _("编辑"))
+
+
+@admin.register(RecruitAccount)
+class RecruitAccountAdmin(TeamScopedAdmin):
+    list_display = ("account_ref", "desc", "platform", "team", "active", "updated_at")
+    list_filter = ("platform", "active", "team")
+    search_fields = ("platform_id", "desc")
+    readonly_fields = ("account_ref", "created_at", "updated_at")
+    # The daily tasks (inline) are what recruiters come for; key bindings are an operator's detail.
+    fieldsets = (
+        (None, {"fields": ("team", "platform", "platform_id", "account_ref", "desc", "active")}),
+        (_("接口密钥"), {"fields": ("api_keys",), "classes": ("collapse",)}),
+        (_("时间"), {"fields": ("created_at", "updated_at")}),
+    )
+    inlines = [AccountJobInline]
+    actions = ["pause", "resume"]
+
+    @admin.display(description=_("accountID"))
+    def account_ref(self, obj: RecruitAccount) -> str:
+        return obj.account_id if obj.pk else "-"
+
+    def save_model(self, request, obj, form, change):
+        """Ticking or unticking 启用 on an existing account is a pause or resume: the service writes
+        it (locked, audited); the form saves the other fields with the stored value left as it was."""
+        if not change or "active" not in form.changed_data:
+            return super().save_model(request, obj, form, change)
+        wanted = obj.active
+        obj.active = form.initial["active"]
+        super().save_model(request, obj, form, change)
+        (account_resume if wanted else account_pause)(account=obj, user=request.user)
+
+    @admin.action(description=_("暂停所选账号"), permissions=["change"])
+    def pause(self, request, queryset):
+        paused = sum(account_pause(account=account, user=request.user) for account in queryset)
+        self.message_user(request, _("已暂停 %(n)d 个账号") % {"n": paused}, messages.SUCCESS)
+
+    @admin.action(description=_("恢复所选账号"), permissions=["change"])
+    def resume(self, request, queryset):
+        resumed = sum(account_resume(account=account, user=request.user) for account in queryset)
+        self.message_user(request, _("已恢复 %(n)d 个账号") % {"n": resumed}, messages.SUCCESS)
+
+
+class TimeSlotInline(TeamScopedInline, admin.TabularInline):
+    model = TimeSlot
+    extra = 1
+
+
+@admin.register(AccountJob)
+class AccountJobAdmin(TeamScopedAdmin):
+    team_path = "account__team"
+    list_display = ("account", "job", "linked", "position", "hello_sum", "active", "today")
+    list_filter = ("active", "linked", "account__team")
+    list_select_related = ("account", "job")
+    search_fields = ("account__platform_id", "job__name")
+    fields = ("account", "job", "linked", "position", "hello_sum", "active", "search_filter")
+    readonly_fields = ("account", "job")
+    inlines = [TimeSlotInline]
+
+    def get_queryset(self, request):
+        return with_usage_today(super().get_queryset(request))
+
+    def has_add_permission(self, request):
+        return False  # links are made on the account page or by account/register
+
+    @admin.display(description=_("今日已打招呼"))
+    def today(self, link: AccountJob) -> str:
+        return usage_today(link)
+
+
+@admin.register(UnknownAccount)
+class UnknownAccountAdmin(admin.ModelAdmin):
+    """Superusers only: a row has no team (it is by definition unregistered), and its accountID may be
+    another team's bot's, so no team's staff may see it."""
+
+    list_display = ("account_id", "hits", "last_path", "first_seen", "last_seen")
+    search_fields = ("account_id",)
+    readonly_fields = ("account_id", "hits", "last_path", "first_seen", "last_seen")
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        return queryset if request.user.is_superuser else queryset.none()
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_add_permission(self, request):
+        return False
