@@ -1,7 +1,7 @@
 """Benchmark LLM-bound POST /recruit/candidate/chat under gunicorn; prints numbers, asserts nothing.
 
 DESIGN "Performance targets": 64 concurrent turns at 1 s model latency. A fake OpenAI-compatible
-server on 127.0.0.1 (chatbot.testing.FakeOpenAI, the one the tests use) answers every completion
+server on 127.0.0.1 (devtools.fakes.FakeOpenAI, the one the tests use) answers every completion
 after --model-latency seconds; C closed-loop clients each send one turn of a new conversation, wait
 for the answer, and send the next. Ideal throughput is C / model latency. On PostgreSQL the script
 also samples how many connections the server holds (the design says none while waiting on the model).
@@ -40,7 +40,7 @@ from filter_bench import (
 )
 
 sys.path.insert(0, str(ROOT))
-from chatbot.testing import FakeOpenAI, Sleep  # noqa: E402  (project code, standard library only)
+from devtools.fakes import FakeOpenAI, Sleep  # noqa: E402  (project code, standard library only)
 
 GREETING = "您好，我们在招客服专员，方便聊聊吗？"
 ANSWER = {

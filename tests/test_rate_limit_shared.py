@@ -22,7 +22,7 @@ import redis as redis_lib
 from django.core.cache import cache
 from django.test import Client
 
-from chatbot.testing import closed_port_url
+from devtools.fakes import closed_port_url
 from hunter_robot.api import throttle
 from hunter_robot.models import ApiKey
 from tests.conftest import Api, need_service

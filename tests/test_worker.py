@@ -29,7 +29,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from chatbot.testing import FakeServer, HttpError, closed_port_url
+from devtools.fakes import FakeServer, HttpError, closed_port_url
 from hunter_robot.celery import app as celery_app
 from recruit.models import Conversation, Notification
 from recruit.tasks import deliver_notifications

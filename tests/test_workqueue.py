@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from chatbot.testing import FakeServer
+from devtools.fakes import FakeServer
 from hunter_robot import workqueue
 from recruit.models import Notification
 from recruit.services.notify import notification_deliver, notifications_claim

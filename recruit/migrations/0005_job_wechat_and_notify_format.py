@@ -4,25 +4,34 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('recruit', '0004_conversation_milestones'),
+        ("recruit", "0004_conversation_milestones"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='job',
-            name='interview_slots',
-            field=models.TextField(blank=True, help_text='每行一个，如 周二 14:00', verbose_name='面试时间'),
+            model_name="job",
+            name="interview_slots",
+            field=models.TextField(blank=True, help_text="每行一个，如 周二 14:00", verbose_name="面试时间"),
         ),
         migrations.AddField(
-            model_name='job',
-            name='notify_format',
-            field=models.CharField(choices=[('json', 'JSON'), ('wecom', '企业微信机器人'), ('dingtalk', '钉钉机器人'), ('feishu', '飞书机器人')], default='json', max_length=10, verbose_name='通知格式'),
+            model_name="job",
+            name="notify_format",
+            field=models.CharField(
+                choices=[
+                    ("json", "JSON"),
+                    ("wecom", "企业微信机器人"),
+                    ("dingtalk", "钉钉机器人"),
+                    ("feishu", "飞书机器人"),
+                ],
+                default="json",
+                max_length=10,
+                verbose_name="通知格式",
+            ),
         ),
         migrations.AddField(
-            model_name='job',
-            name='wechat_nudge_after_hours',
-            field=models.PositiveIntegerField(default=24, verbose_name='微信未回复提醒(小时)'),
+            model_name="job",
+            name="wechat_nudge_after_hours",
+            field=models.PositiveIntegerField(default=24, verbose_name="微信未回复提醒(小时)"),
         ),
     ]

@@ -8,8 +8,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from chatbot.external import ExternalEngine, resolve_external_url
-from chatbot.testing import FakeAlgo, HttpError, Sleep, algo_answer, closed_port_url
 from chatbot.types import FINISH, NEED_CONTACT, NORMAL_CHAT, ChatContext, EngineError, JobScript, Turn
+from devtools.fakes import FakeAlgo, HttpError, Sleep, algo_answer, closed_port_url
 
 SHANGHAI = timezone(timedelta(hours=8))
 

@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 import pytest
 
 from chatbot.llm import SYSTEM_PREFIX, LLMConfig, LLMEngine
-from chatbot.testing import FakeOpenAI, HttpError, Sequence, Sleep, closed_port_url
 from chatbot.types import FINISH, NEED_CONTACT, ChatContext, EngineError, JobScript, Turn
+from devtools.fakes import FakeOpenAI, HttpError, Sequence, Sleep, closed_port_url
 
 GOOD = {
     "intent": "询问薪资",

@@ -130,7 +130,7 @@ def test_a_reply_computed_before_a_recruiters_action_is_neither_saved_nor_sent(a
 def test_takeover_during_the_engine_call_silences_the_reply_end_to_end(settings, team):
     """Through the API: the LLM server takes the conversation over (a real commit from another
     connection) before it answers; the bot gets an empty answer and nothing is stored."""
-    from chatbot.testing import FakeOpenAI, completion
+    from devtools.fakes import FakeOpenAI, completion
 
     settings.CHAT_DEADLINE = 5.0
     settings.LLM_MAX_RETRIES = 0

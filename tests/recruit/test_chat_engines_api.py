@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from chatbot.testing import FakeAlgo, FakeOpenAI, HttpError, Sleep, algo_answer, closed_port_url
+from devtools.fakes import FakeAlgo, FakeOpenAI, HttpError, Sleep, algo_answer, closed_port_url
 from recruit.models import ContactRecord, Message
 from tests.factories import AccountFactory, JobFactory, link
 

@@ -135,7 +135,7 @@ def test_unknown_ids_and_failure_shape(api, greeted):
 
 
 def test_llm_job_personalises_the_nudge(api, greeted, job, settings):
-    from chatbot.testing import FakeOpenAI
+    from devtools.fakes import FakeOpenAI
 
     job.robot_api = "llm:recall-model"
     job.save()
@@ -149,7 +149,7 @@ def test_llm_job_personalises_the_nudge(api, greeted, job, settings):
 
 
 def test_failed_personalisation_falls_back_to_the_template(api, greeted, job, settings):
-    from chatbot.testing import FakeOpenAI, HttpError
+    from devtools.fakes import FakeOpenAI, HttpError
 
     job.robot_api = "llm"
     job.save()

@@ -15,7 +15,7 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
-from chatbot.testing import FakeOpenAI, Sleep, completion
+from devtools.fakes import FakeOpenAI, Sleep, completion
 from recruit.models import Candidate, Conversation, RecallStep
 from tests.conftest import Api
 from tests.factories import AccountFactory, JobFactory, link

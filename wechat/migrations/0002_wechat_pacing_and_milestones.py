@@ -4,55 +4,71 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('wechat', '0001_initial'),
+        ("wechat", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='wechataccount',
-            name='daily_add_limit',
-            field=models.PositiveIntegerField(blank=True, help_text='留空使用系统设置 WECHAT_DAILY_ADD_LIMIT', null=True, verbose_name='每日加好友上限'),
+            model_name="wechataccount",
+            name="daily_add_limit",
+            field=models.PositiveIntegerField(
+                blank=True,
+                help_text="留空使用系统设置 WECHAT_DAILY_ADD_LIMIT",
+                null=True,
+                verbose_name="每日加好友上限",
+            ),
         ),
         migrations.AddField(
-            model_name='wechatfriend',
-            name='cv_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='微信收到简历'),
+            model_name="wechatfriend",
+            name="cv_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="微信收到简历"),
         ),
         migrations.AddField(
-            model_name='wechatfriend',
-            name='interview_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='约定面试'),
+            model_name="wechatfriend",
+            name="interview_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="约定面试"),
         ),
         migrations.AddField(
-            model_name='wechatfriend',
-            name='interview_slot',
-            field=models.CharField(blank=True, max_length=100, verbose_name='面试时间'),
+            model_name="wechatfriend",
+            name="interview_slot",
+            field=models.CharField(blank=True, max_length=100, verbose_name="面试时间"),
         ),
         migrations.AddField(
-            model_name='wechatfriend',
-            name='last_message_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='最近消息'),
+            model_name="wechatfriend",
+            name="last_message_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="最近消息"),
         ),
         migrations.AddField(
-            model_name='wechatfriend',
-            name='nudge_count',
-            field=models.PositiveSmallIntegerField(default=0, verbose_name='提醒次数'),
+            model_name="wechatfriend",
+            name="nudge_count",
+            field=models.PositiveSmallIntegerField(default=0, verbose_name="提醒次数"),
         ),
         migrations.AlterField(
-            model_name='wechatfriend',
-            name='accepted_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='通过时间'),
+            model_name="wechatfriend",
+            name="accepted_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="通过时间"),
         ),
         migrations.AlterField(
-            model_name='wechatfriend',
-            name='requested_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='申请时间'),
+            model_name="wechatfriend",
+            name="requested_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="申请时间"),
         ),
         migrations.AlterField(
-            model_name='wechatfriend',
-            name='status',
-            field=models.CharField(choices=[('queued', '待添加'), ('requested', '已申请'), ('accepted', '已通过'), ('chatting', '沟通中'), ('finished', '已约面'), ('failed', '添加失败')], default='queued', max_length=16, verbose_name='状态'),
+            model_name="wechatfriend",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("queued", "待添加"),
+                    ("requested", "已申请"),
+                    ("accepted", "已通过"),
+                    ("chatting", "沟通中"),
+                    ("finished", "已约面"),
+                    ("failed", "添加失败"),
+                ],
+                default="queued",
+                max_length=16,
+                verbose_name="状态",
+            ),
         ),
     ]
