@@ -19,11 +19,13 @@ import openai
 from chatbot.contacts import normalise_email, normalise_phone, normalise_wechat
 from chatbot.types import (
     FINISH,
+    INTERVIEW_AGREED,
     NEED_CONTACT,
     NEED_ENSURE,
     NORMAL_CHAT,
     SYSTEM,
     USER,
+    WECHAT,
     ChatContext,
     Contacts,
     EngineError,
@@ -192,6 +194,7 @@ def _engine_reply(answer: dict, *, model: str, usage: Any) -> EngineReply:
     contact = answer.get("contact")
     if contact is not None and not isinstance(contact, dict):
         raise EngineError("invalid answer: contact must be an object")
+    slot = answer.get("interview_slot")  # WeChat only; optional, anything but text is ignored
     return EngineReply(
         next_step=next_step,
         content=reply.strip(),
@@ -200,6 +203,7 @@ def _engine_reply(answer: dict, *, model: str, usage: Any) -> EngineReply:
         model=model,
         prompt_tokens=_token_count(usage, "prompt_tokens"),
         completion_tokens=_token_count(usage, "completion_tokens"),
+        interview_slot=slot.strip()[:100] if isinstance(slot, str) else "",
     )
 
 
@@ -248,11 +252,12 @@ ANSWER_SCHEMA = (
     '"next_step": "normal_chat|need_contact|need_ensure|finish", '
     '"contact": {"phone": "", "wechat": "", "email": ""}}'
 )
+WECHAT_ANSWER_SCHEMA = ANSWER_SCHEMA[:-1] + ', "interview_slot": "<约定的面试时间，没有则为空字符串>"}'
 
 
 def system_prompt(ctx: ChatContext) -> str:
     job = ctx.job
-    wechat = ctx.channel == "wechat"
+    wechat = ctx.channel == WECHAT
     lines = [
         f"你是招聘方的招聘助理，正在{'微信' if wechat else '招聘平台'}上和候选人「{ctx.candidate_name}」"
         f"沟通职位「{job.name}」。用简短、口语化、礼貌的中文回复，每次不超过3句话；"
@@ -271,6 +276,10 @@ def system_prompt(ctx: ChatContext) -> str:
     lines += ["", "## 当前状态"]
     if wechat:
         lines.append("已经是微信好友，联系方式已获得。")
+        lines.append(f"已收到简历：{'是' if ctx.cv_received else '否'}")
+        lines.append(f"已约定面试时间：{'是' if ctx.interview_agreed else '否'}")
+        if job.interview_slots:
+            lines.append("可约的面试时间：" + " / ".join(job.interview_slots))
     else:
         lines.append(f"已获得候选人联系方式（电话/微信/简历）：{'是' if ctx.has_contact else '否'}")
         lines.append(f"已索要联系方式次数：{ctx.contact_asks}，上限：{job.max_contact_asks}")
@@ -281,6 +290,8 @@ def system_prompt(ctx: ChatContext) -> str:
             "- 候选人有意向但还没发简历或没约定面试时间：回答问题后请对方发简历或约面试时间，next_step 用 "
             "normal_chat。",
             "- 已确认意向、收到简历并约好面试时间，或候选人明确拒绝：礼貌结束，next_step 用 finish。",
+            f"- 候选人选定或同意了一个面试时间：确认这个时间，intent 用 {INTERVIEW_AGREED}，interview_slot 填约定的时间"
+            "（用上面可约时间的原文），next_step 用 finish；候选人想要其他时间：next_step 用 need_ensure。",
         ]
     else:
         lines += [
@@ -310,7 +321,7 @@ def system_prompt(ctx: ChatContext) -> str:
         "",
         "## 回答格式",
         "只输出一个 JSON 对象，不要输出其他文字：",
-        ANSWER_SCHEMA,
+        WECHAT_ANSWER_SCHEMA if wechat else ANSWER_SCHEMA,
         "next_step 只能是 normal_chat、need_contact、need_ensure、finish 之一；reply 不能为空；"
         "contact 中只填候选人本轮明文给出的联系方式，没有则填空字符串。",
     ]

@@ -4,6 +4,12 @@ the job's FAQ and contact-ask lines. Also the fallback answer whenever another e
 Decision order for the candidate's newest lines: contact given → refusal → abuse → asks for a human →
 "are you a robot" → FAQ topics → other questions (held for a recruiter) → anything else (ask for contact
 while asks remain).
+
+On the WeChat channel (CONTRACT §6) contact is already obtained and the goals are the next ones: confirm
+interest, collect a CV, agree an interview time. A contact or a CV there does not finish; after a
+proposal of the job's interview slots, a pick (`chatbot.wechat.pick_slot`) comes right after the refusal,
+abuse and human checks, and finishes with intent `interview_agreed`; every other answer ends with the
+next goal still open (`_wechat_follow_up`).
 """
 
 from __future__ import annotations
@@ -16,14 +22,19 @@ from chatbot import faq
 from chatbot.contacts import detect_notice, extract_contacts
 from chatbot.types import (
     FINISH,
+    INTERVIEW_AGREED,
     NEED_CONTACT,
     NEED_ENSURE,
     NORMAL_CHAT,
+    RECRUITER,
+    ROBOT,
+    WECHAT,
     ChatContext,
     Contacts,
     EngineReply,
     JobScript,
 )
+from chatbot.wechat import cv_mentioned, pick_slot
 
 REFUSE_REPLY = "好的，打扰了，祝您工作顺利！"
 ABUSE_REPLY = "抱歉给您带来不好的体验，我请负责的同事来跟进。"
@@ -33,6 +44,19 @@ HOLD_REPLY = "这个问题我确认一下，稍后回复您。"
 PARTIAL_HOLD_REPLY = "其他问题我确认一下，稍后回复您。"
 CHAT_REPLY = "有什么想了解的都可以问我哦～"
 DECLINE_CONTACT_REPLY = "没关系，您有任何问题都可以随时问我～"
+
+# WeChat channel. The rule engine finds its own earlier lines in the transcript by these texts, so each
+# goal is asked a bounded number of times.
+WECHAT_HELLO = "您好，我是「{job_name}」岗位的招聘助理，感谢通过好友～"
+INTEREST_ASK = "请问您对这个岗位还感兴趣吗？"
+CV_ASKS = ("方便发一份您的简历给我吗？我转给 HR 看一下。", "简历方便的时候发我一下就好，HR 看过后给您安排面试～")
+CV_THANKS = "收到您的简历，谢谢！"
+INTERVIEW_PROPOSAL = "我们约个面试吧，以下时间您看哪个方便？"
+INTERVIEW_CONFIRM = "好的，面试时间就定在{slot}，HR 会提前和您确认，到时见！"
+INTERVIEW_BY_HR = "好的，我请 HR 和您约具体的面试时间，稍后联系您～"
+OTHER_TIME_REPLY = "好的，我和 HR 确认一下其他时间，稍后回复您。"
+MAX_CV_ASKS = 2
+MAX_PROPOSALS = 2
 
 
 _END = r"[,.;!~。…\s]*$"  # what may trail a clause-final word
@@ -185,8 +209,9 @@ class RuleEngine:
         raw = ctx.new_user_text or ""
         text = _prepare(raw)
 
+        wechat = ctx.channel == WECHAT
         found = extract_contacts(raw).merge(detect_notice(raw))
-        if found.any() or _MASKED_CONTACT.search(raw):
+        if not wechat and (found.any() or _MASKED_CONTACT.search(raw)):
             return self._finish(job, "contact", found)
 
         clauses = _clauses(text)
@@ -196,6 +221,8 @@ class RuleEngine:
             return EngineReply(NEED_ENSURE, ABUSE_REPLY, intent="abuse")
         if _HUMAN.search(text):
             return EngineReply(NEED_ENSURE, HUMAN_REPLY, intent="human")
+        if wechat and (answer := self._wechat_interview(ctx, raw)) is not None:
+            return answer
 
         reading = _read(job, clauses)
         if _ROBOT.search(text):
@@ -209,11 +236,12 @@ class RuleEngine:
             return EngineReply(NEED_ENSURE, "\n".join(lines), intent="unknown_question")
         if reading.answers:
             return self._follow_up(ctx, reading.answers, "faq")
+        if wechat:
+            # "不方便发" after a CV ask: move on to the interview rather than ask again.
+            return self._wechat_follow_up(ctx, [], "chat", skip_cv=reading.decline_contact)
         if reading.decline_contact and not ctx.has_contact:
             return EngineReply(NORMAL_CHAT, DECLINE_CONTACT_REPLY, intent="decline_contact")
         if ctx.has_contact:
-            if ctx.channel == "wechat":
-                return EngineReply(NORMAL_CHAT, CHAT_REPLY, intent="chat")
             return self._finish(job, "contact", Contacts())
         if ctx.contact_asks < job.max_contact_asks:
             return EngineReply(NEED_CONTACT, contact_ask_line(job, ctx.contact_asks), intent="interest")
@@ -230,14 +258,68 @@ class RuleEngine:
     def _follow_up(ctx: ChatContext, lines: list[str], intent: str) -> EngineReply:
         """After an answer: ask for contact while asks remain. Once contact is obtained the
         conversation stays finished on the platform (the answer is its closing line); on WeChat the
-        chat simply goes on."""
+        chat goes on to its next goal."""
+        if ctx.channel == WECHAT:
+            return RuleEngine._wechat_follow_up(ctx, lines, intent)
         if ctx.has_contact:
-            step = NORMAL_CHAT if ctx.channel == "wechat" else FINISH
-            return EngineReply(step, "\n".join(lines), intent=intent)
+            return EngineReply(FINISH, "\n".join(lines), intent=intent)
         if ctx.contact_asks < ctx.job.max_contact_asks:
             ask = contact_ask_line(ctx.job, ctx.contact_asks)
             return EngineReply(NEED_CONTACT, "\n".join([*lines, ask]), intent=intent)
         return EngineReply(NORMAL_CHAT, "\n".join(lines), intent=intent)
+
+    @staticmethod
+    def _wechat_interview(ctx: ChatContext, raw: str) -> EngineReply | None:
+        """The answer to a proposal of interview slots still open: a pick is agreed, a refusal of
+        them all (or a time of their own) is held for a recruiter to arrange."""
+        slots = ctx.job.interview_slots
+        if ctx.interview_agreed or not slots:
+            return None
+        last_ours = next((t.text for t in reversed(ctx.transcript) if t.speaker in (ROBOT, RECRUITER)), "")
+        if INTERVIEW_PROPOSAL not in last_ours:
+            return None
+        pick = pick_slot(raw, slots, today=ctx.message_time.date())
+        if pick.slot:
+            content = INTERVIEW_CONFIRM.format(slot=pick.slot)
+            return EngineReply(FINISH, content, intent=INTERVIEW_AGREED, interview_slot=pick.slot)
+        if pick.other_time:
+            return EngineReply(NEED_ENSURE, OTHER_TIME_REPLY, intent="interview_other_time")
+        return None
+
+    @staticmethod
+    def _wechat_follow_up(ctx: ChatContext, lines: list[str], intent: str, *, skip_cv: bool = False) -> EngineReply:
+        """`lines` (answers), then the next open goal: confirm interest, ask for a CV (at most
+        MAX_CV_ASKS times), propose the interview slots (at most MAX_PROPOSALS times; without slots,
+        or once the proposals are spent, a recruiter arranges the time: need_ensure)."""
+        ours = [t.text for t in ctx.transcript if t.speaker in (ROBOT, RECRUITER)]
+        lines = list(lines)
+        if cv_mentioned(ctx.new_user_text):
+            lines.insert(0, CV_THANKS)
+            intent = "cv" if intent == "chat" else intent
+        if ctx.interview_agreed or any(INTERVIEW_BY_HR in line for line in ours):
+            # Goals reached, or handed to a recruiter: answer, and nothing more to pursue.
+            return EngineReply(NORMAL_CHAT, "\n".join(lines or [CHAT_REPLY]), intent=intent)
+        if not ours and not lines:
+            lines.append(WECHAT_HELLO.format(job_name=ctx.job.name))
+        if not ctx.cv_received and not any(INTEREST_ASK in line for line in ours):
+            return EngineReply(NORMAL_CHAT, "\n".join([*lines, INTEREST_ASK]), intent=_goal(intent, "confirm_interest"))
+        cv_asks = sum(1 for line in ours if any(ask in line for ask in CV_ASKS))
+        if not ctx.cv_received and not skip_cv and cv_asks < MAX_CV_ASKS:
+            ask = CV_ASKS[cv_asks % len(CV_ASKS)]
+            return EngineReply(NORMAL_CHAT, "\n".join([*lines, ask]), intent=_goal(intent, "cv_ask"))
+        slots = ctx.job.interview_slots
+        proposals = sum(1 for line in ours if INTERVIEW_PROPOSAL in line)
+        if slots and proposals < MAX_PROPOSALS:
+            proposal = "\n".join([INTERVIEW_PROPOSAL, *(f"{i}. {slot}" for i, slot in enumerate(slots, 1))])
+            return EngineReply(NORMAL_CHAT, "\n".join([*lines, proposal]), intent=_goal(intent, "interview_propose"))
+        return EngineReply(
+            NEED_ENSURE, "\n".join([*lines, INTERVIEW_BY_HR]), intent=_goal(intent, "interview_schedule")
+        )
+
+
+def _goal(intent: str, goal: str) -> str:
+    """The turn's intent: what the candidate's message was about, else the goal the reply pursues."""
+    return goal if intent == "chat" else intent
 
 
 _PLACEHOLDER = re.compile(r"\{(name|job_name)\}")

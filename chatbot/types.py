@@ -20,6 +20,10 @@ ALGO_ABNORMAL = "algo_abnormal"
 NOTHING = ""
 NEXT_STEPS = (NORMAL_CHAT, NEED_CONTACT, NEED_ENSURE, FINISH, ALGO_ABNORMAL, NOTHING)
 
+PLATFORM, WECHAT = "platform", "wechat"  # the channels a turn happens on (ChatContext.channel)
+# Any engine may report it on the WeChat channel: the candidate agreed an interview time.
+INTERVIEW_AGREED = "interview_agreed"
+
 
 @dataclass(frozen=True)
 class Turn:
@@ -70,6 +74,7 @@ class JobScript:
     contact_ask: list[str] = field(default_factory=list)
     max_contact_asks: int = 2
     closing_msg: str = ""
+    interview_slots: list[str] = field(default_factory=list)  # WeChat: the times proposed for an interview
 
 
 @dataclass
@@ -85,8 +90,11 @@ class ChatContext:
     contact_asks: int = 0  # contact asks already made in this conversation
     has_contact: bool = False  # phone, WeChat or CV already obtained
     user_turns: int = 0  # number of user lines in the transcript, the new ones included
-    channel: str = "platform"  # "platform" or "wechat"
+    channel: str = PLATFORM  # PLATFORM or WECHAT
     model: str = ""  # llm:<model> override, "" for the default
+    # WeChat channel: the goals already reached (a CV received, an interview time agreed).
+    cv_received: bool = False
+    interview_agreed: bool = False
 
 
 @dataclass
@@ -98,6 +106,7 @@ class EngineReply:
     model: str = ""
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
+    interview_slot: str = ""  # with intent INTERVIEW_AGREED: the time agreed, when the engine names it
 
 
 class EngineError(Exception):

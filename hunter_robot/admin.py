@@ -3,6 +3,8 @@ change-page buttons that run a service."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import admin, messages
 from django.contrib.admin.filters import AllValuesFieldListFilter, FieldListFilter, RelatedFieldListFilter
 from django.contrib.admin.utils import unquote
@@ -171,6 +173,36 @@ class ObjectButtonsAdmin(admin.ModelAdmin):
             ]
         context["object_buttons"] = buttons
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+
+class PauseResumeAdmin(admin.ModelAdmin):
+    """An account that can be paused (`active`): the list's pause/resume actions and ticking 启用 on its
+    page both go through its audited services (`pause_service` / `resume_service`, called with
+    `account=` and `user=`, returning whether they changed anything)."""
+
+    pause_service: Callable[..., bool]
+    resume_service: Callable[..., bool]
+    actions = ["pause", "resume"]
+
+    def save_model(self, request, obj, form, change):
+        """Ticking or unticking 启用 on an existing account is a pause or resume: the service writes
+        it (locked, audited); the form saves the other fields with the stored value left as it was."""
+        if not change or "active" not in form.changed_data:
+            return super().save_model(request, obj, form, change)
+        wanted = obj.active
+        obj.active = form.initial["active"]
+        super().save_model(request, obj, form, change)
+        (self.resume_service if wanted else self.pause_service)(account=obj, user=request.user)
+
+    @admin.action(description=_("暂停所选账号"), permissions=["change"])
+    def pause(self, request, queryset):
+        paused = sum(self.pause_service(account=account, user=request.user) for account in queryset)
+        self.message_user(request, _("已暂停 %(n)d 个账号") % {"n": paused}, messages.SUCCESS)
+
+    @admin.action(description=_("恢复所选账号"), permissions=["change"])
+    def resume(self, request, queryset):
+        resumed = sum(self.resume_service(account=account, user=request.user) for account in queryset)
+        self.message_user(request, _("已恢复 %(n)d 个账号") % {"n": resumed}, messages.SUCCESS)
 
 
 class TeamScopedAdmin(TeamScopedFormfields, admin.ModelAdmin):

@@ -202,7 +202,11 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "inte
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TIMEZONE = TIME_ZONE
+# Schedules live in the database only (django-celery-beat rows, created once by a migration and edited in
+# admin: hunter_robot/schedules.py). No CELERY_BEAT_SCHEDULE, and no result expiry (there is no result
+# backend), so beat's start-up writes no schedule row over what someone edited.
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_RESULT_EXPIRES = None
 
 # --- Security -------------------------------------------------------------------------------------
 # Bots often speak plain HTTP inside a private network, so HTTPS enforcement is one switch.
@@ -241,7 +245,3 @@ def site_url(host: str, port: str | int) -> str:
 SITE_URL = env.str("SITE_URL", default="") or site_url(
     env.str("HOST", default="") or "127.0.0.1", env.str("PORT", default="") or "8000"
 )
-CELERY_BEAT_SCHEDULE = {
-    "deliver-notifications": {"task": "recruit.tasks.deliver_notifications", "schedule": 60.0},
-    "purge-expired": {"task": "recruit.tasks.purge_expired", "schedule": 3600.0},
-}

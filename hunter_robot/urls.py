@@ -4,4 +4,5 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("recruit/", include("recruit.urls")),
+    path("wechat/", include("wechat.urls")),
 ]

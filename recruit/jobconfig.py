@@ -20,7 +20,15 @@ from recruit.screening import CRITERIA_LISTS, CRITERIA_RANGES, CRITERIA_SCALARS,
 
 FAQ_FIELDS = {key: f"faq_{key}" for key in ("salary", "location", "hours", "benefits", "company")}
 """`jobConfig.faq` keys → Job fields."""
-CONFIG_SCALARS = ("touch_msg", "max_contact_asks", "closing_msg", "read_recall_after_hours", "notify_webhook")
+CONFIG_SCALARS = (
+    "touch_msg",
+    "max_contact_asks",
+    "closing_msg",
+    "read_recall_after_hours",
+    "notify_webhook",
+    "notify_format",
+    "wechat_nudge_after_hours",
+)
 """`jobConfig` keys stored as they are, in the Job field of the same name."""
 # `contact_ask` (a list, stored one line each), `criteria` (keys in recruit.screening: CRITERIA_*) and
 # `recall_steps` (RecallStep rows, written by services.registration) complete the mapping.
@@ -34,6 +42,12 @@ DEFAULT_CLOSING = "好的，已收到，HR 会尽快联系您，感谢！"
 DEFAULT_RECALL_STEPS = (
     (24, "{name}您好，之前和您聊的「{job_name}」岗位还在招人，方便的话留个微信或电话，我把详细信息发您～"),
     (72, "{name}您好，「{job_name}」这边还有名额，如果您感兴趣随时回复我哦。"),
+)
+# WeChat: nudges to an accepted friend gone silent after our last message (one per step, the last one
+# repeating), template with {name} / {job_name}. A job's `wechat_nudge_after_hours` of 0 turns them off.
+DEFAULT_WECHAT_NUDGES = (
+    "{name}您好，之前和您聊的「{job_name}」岗位，您考虑得怎么样？有任何问题都可以直接问我～",
+    "{name}您好，「{job_name}」这边还可以安排面试，方便的话回复我一个合适的时间哦。",
 )
 
 
@@ -76,6 +90,12 @@ def recall_steps(rows: Iterable[RecallStep]) -> list[Step]:
     return steps or [Step(hours, msg) for hours, msg in DEFAULT_RECALL_STEPS]
 
 
+def wechat_nudge(job: Job, *, name: str, step: int) -> str:
+    """The WeChat nudge for the `step`-th time (0-based) a friend went silent on this job."""
+    template = DEFAULT_WECHAT_NUDGES[min(step, len(DEFAULT_WECHAT_NUDGES) - 1)]
+    return template.format(name=name.strip(), job_name=job.name)
+
+
 def effective(job: Job, recall_rows: Iterable[RecallStep]) -> EffectiveScript:
     """Everything the robot uses for `job`, for display (the admin's "in effect" panel)."""
     rows = list(recall_rows)
@@ -108,6 +128,7 @@ def job_script(job: Job) -> JobScript:
         contact_ask=contact_ask(job),
         max_contact_asks=job.max_contact_asks,
         closing_msg=closing(job),
+        interview_slots=lines(job.interview_slots),
     )
 
 

@@ -7,6 +7,7 @@ here once. The masking primitives themselves (`mask_phone`, …) live in `chatbo
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.urls import reverse
 from django.utils import timezone
@@ -15,6 +16,9 @@ from django.utils.translation import gettext as _
 
 from chatbot.contacts import mask_email, mask_phone, mask_text, mask_wechat
 from recruit.models import ContactRecord, Conversation, Message
+
+if TYPE_CHECKING:
+    from wechat.models import WechatFriend
 
 
 def conversation_contact(conversation: Conversation) -> ContactRecord | None:
@@ -81,9 +85,13 @@ def _robot_notes(message: Message) -> str:
     return " ".join(x for x in (message.engine, message.intent, message.next_step, latency, message.error) if x)
 
 
-def transcript_lines(conversation: Conversation, *, mask: bool) -> list[TranscriptLine]:
-    """The conversation's messages in order; with `mask`, contact details in the text are masked."""
+def transcript_lines(conversation: Conversation, *, mask: bool, channel: str | None = None) -> list[TranscriptLine]:
+    """The conversation's messages in order, on one channel (`Message.Channel`) or all; with `mask`,
+    contact details in the text are masked."""
     recall = " · " + _("召回")
+    messages = conversation.messages.order_by("seq")
+    if channel is not None:
+        messages = messages.filter(channel=channel)
     return [
         TranscriptLine(
             time=timezone.localtime(m.sent_at or m.created_at).strftime("%m-%d %H:%M"),
@@ -92,17 +100,38 @@ def transcript_lines(conversation: Conversation, *, mask: bool) -> list[Transcri
             text=mask_text(m.text) if mask else m.text,
             notes=_robot_notes(m),
         )
-        for m in conversation.messages.order_by("seq")
+        for m in messages
     ]
 
 
-def transcript_html(conversation: Conversation, *, mask: bool) -> str:
-    rows = format_html_join(
-        "",
-        '<tr><td>{}</td><td>{}</td><td>{}</td><td style="white-space:pre-wrap">{}</td><td>{}</td></tr>',
-        (
-            (line.time, line.channel, line.speaker, line.text, line.notes)
-            for line in transcript_lines(conversation, mask=mask)
-        ),
-    )
+def transcript_html(conversation: Conversation, *, mask: bool, channel: str | None = None) -> str:
+    """The transcript as a table: one channel's (without a channel column), or every channel's."""
+    lines = transcript_lines(conversation, mask=mask, channel=channel)
+    if not lines:
+        return "-"
+    cells = ("time", "speaker", "text", "notes") if channel else ("time", "channel", "speaker", "text", "notes")
+    row = "".join('<td style="white-space:pre-wrap">{}</td>' if cell == "text" else "<td>{}</td>" for cell in cells)
+    rows = format_html_join("", f"<tr>{row}</tr>", (tuple(getattr(line, cell) for cell in cells) for line in lines))
     return format_html("<table>{}</table>", rows)
+
+
+def wechat_id_shown(wechat_id: str, *, mask: bool) -> str:
+    """A candidate's WeChat id (a WeChat friend's `search_id`), masked unless `mask` is off."""
+    return (mask_wechat(wechat_id) if mask else wechat_id) if wechat_id else "-"
+
+
+def friend_progress(friend: WechatFriend) -> str:
+    """A WeChat friend's state and milestones on one line, e.g. "已约面 · 通过 12-01 10:00 · 约面 12-02 09:30
+    · (周二 14:00)". The agreed slot is the candidate's words: contact details in it are masked."""
+    parts = [friend.get_status_display()]
+    for label, at in (
+        (_("申请"), friend.requested_at),
+        (_("通过"), friend.accepted_at),
+        (_("简历"), friend.cv_at),
+        (_("约面"), friend.interview_at),
+    ):
+        if at is not None:
+            parts.append(f"{label} {timezone.localtime(at):%m-%d %H:%M}")
+    if friend.interview_slot:
+        parts.append(f"({mask_text(friend.interview_slot)})")
+    return " · ".join(parts)

@@ -18,6 +18,7 @@ from hunter_robot.api.fields import (
     StrictListField,
 )
 from recruit import jobconfig
+from recruit.models import NotifyFormat
 from recruit.platforms.ids import CANDIDATE_ID_MAX, PLATFORM_ID_MAX, REF_MAX, canonical_platform
 from recruit.refs import parse_ref
 from recruit.screening import CriteriaError
@@ -74,12 +75,19 @@ class JobConfigInput(serializers.Serializer):
     recall_steps = StrictListField(child=RecallStepInput(), required=False, max_length=10)
     read_recall_after_hours = StrictIntegerField(required=False, min_value=0, max_value=24 * 365)
     notify_webhook = StrictCharField(required=False, allow_blank=True, max_length=500)
+    notify_format = StrictCharField(required=False, max_length=10)
+    wechat_nudge_after_hours = StrictIntegerField(required=False, min_value=0, max_value=24 * 365)
 
     def validate_faq(self, value: dict) -> dict:
         return {key: text for key, text in value.items() if key in jobconfig.FAQ_FIELDS}
 
     def validate_notify_webhook(self, value: str) -> str:
         return check_outbound_url(value) if value else value
+
+    def validate_notify_format(self, value: str) -> str:
+        if value not in NotifyFormat.values:
+            raise serializers.ValidationError(f"expected one of {', '.join(NotifyFormat.values)}")
+        return value
 
 
 class JobRegisterInput(serializers.Serializer):

@@ -12,6 +12,7 @@ from django.db import InterfaceError, OperationalError
 
 from recruit.services import maintenance
 from recruit.services.notify import notifications_deliver
+from recruit.services.summary import daily_summaries_enqueue
 
 TASK_POLICY = {
     "ignore_result": True,
@@ -33,3 +34,8 @@ def deliver_notifications() -> int:
 @shared_task(**TASK_POLICY)
 def purge_expired() -> dict:
     return maintenance.purge_expired()
+
+
+@shared_task(**TASK_POLICY)
+def daily_summary() -> int:
+    return daily_summaries_enqueue()

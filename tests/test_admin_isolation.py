@@ -20,6 +20,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pytest
+from django.apps import apps as django_apps
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
@@ -29,6 +31,7 @@ from django.utils import timezone
 from django_celery_beat.models import ClockedSchedule, CrontabSchedule, IntervalSchedule, PeriodicTask, SolarSchedule
 
 from hunter_robot.models import ApiKey, AuditLog, Team
+from hunter_robot.schedules import periodic_tasks_install
 from recruit import jobconfig
 from recruit.models import Candidate, Conversation, Job, RecruitAccount, ScreeningDecision, UnknownAccount
 from tests.conftest import Api
@@ -142,10 +145,12 @@ def neutral_global_rows() -> None:
     CrontabSchedule.objects.create(minute="0", hour="3")
     ClockedSchedule.objects.create(clocked_time=timezone.now())
     SolarSchedule.objects.create(event="sunrise", latitude=39.9, longitude=116.4)
+    # The schedules migration `hunter_robot 0002` creates (a flush of an earlier test may have removed them).
+    periodic_tasks_install(django_apps, settings.TIME_ZONE)
     PeriodicTask.objects.create(
-        name="deliver-notifications", task="recruit.tasks.deliver_notifications", interval=every_minute
+        name="notifications-every-60s", task="recruit.tasks.deliver_notifications", interval=every_minute
     )
-    Group.objects.create(name="招聘专员")
+    Group.objects.get_or_create(name="招聘专员")  # also made by migration recruit 0007
 
 
 # --- The crawler ----------------------------------------------------------------------------------

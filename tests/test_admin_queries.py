@@ -36,6 +36,7 @@ from recruit.models import (
     UnknownAccount,
 )
 from tests.factories import AccountFactory, JobFactory, TeamFactory
+from wechat.models import WechatAccount, WechatAccountLink, WechatFriend, WechatTask
 
 User = get_user_model()
 N = 3  # rows on the first load; the second has 3N
@@ -106,6 +107,34 @@ def _periodic_task() -> PeriodicTask:
     return PeriodicTask.objects.create(name=f"task {n}", task="recruit.tasks.deliver_notifications", **schedule)
 
 
+def _wechat_account() -> WechatAccount:
+    """An account linked to two recruiting accounts, with tasks handed out and sent today."""
+    team = _team()
+    account = WechatAccount.objects.create(team=team, account_id=f"wx{next(_ids)}")
+    for position in range(2):
+        recruit = AccountFactory(team=team)
+        WechatAccountLink.objects.create(wechat_account=account, recruit_account=recruit, position=position)
+    friend = _wechat_friend(account)
+    now = timezone.now()
+    WechatTask.objects.create(wechat_account=account, friend=friend, kind="add_friend", first_claimed_at=now)
+    WechatTask.objects.create(wechat_account=account, friend=friend, kind="send_msg", status="done", done_at=now)
+    return account
+
+
+def _wechat_friend(account: WechatAccount | None = None) -> WechatFriend:
+    conversation = _conversation()
+    account = account or WechatAccount.objects.create(team=conversation.job.team, account_id=f"wx{next(_ids)}")
+    n = next(_ids)
+    return WechatFriend.objects.create(
+        wechat_account=account, conversation=conversation, search_id=f"wxid_q{n}", alias_id=f"候选人-{n}"
+    )
+
+
+def _wechat_task() -> WechatTask:
+    friend = _wechat_friend()
+    return WechatTask.objects.create(wechat_account=friend.wechat_account, friend=friend, kind="send_msg", msg="您好")
+
+
 def _group() -> Group:
     group = Group.objects.create(name=f"group {next(_ids)}")
     group.permissions.add(*Permission.objects.all()[:3])
@@ -130,6 +159,9 @@ MAKERS: dict[type, Callable[[], object]] = {
     Notification: lambda: Notification.objects.create(
         team=_team(), kind="contact", conversation=_conversation(), payload={}
     ),
+    WechatAccount: _wechat_account,
+    WechatFriend: _wechat_friend,
+    WechatTask: _wechat_task,
     PeriodicTask: _periodic_task,
     IntervalSchedule: lambda: IntervalSchedule.objects.create(every=next(_ids), period=IntervalSchedule.MINUTES),
     CrontabSchedule: lambda: CrontabSchedule.objects.create(minute=str(next(_ids) % 60), hour="3"),
@@ -153,6 +185,9 @@ PINS: dict[type, int] = {
     ScreeningDecision: 10,
     Conversation: 9,
     Notification: 5,
+    WechatAccount: 7,
+    WechatFriend: 7,
+    WechatTask: 6,
     PeriodicTask: 8,
     IntervalSchedule: 5,
     CrontabSchedule: 5,

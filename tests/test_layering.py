@@ -17,6 +17,7 @@ DOMAIN = [
     "recruit/services",
     "recruit/selectors.py",
     "recruit/jobconfig.py",
+    "recruit/notify_formats.py",
     "recruit/screening.py",
     "recruit/quota.py",
     "recruit/cv.py",
@@ -27,9 +28,10 @@ DOMAIN = [
     "hunter_robot/errors.py",
     "hunter_robot/services.py",
     "hunter_robot/workqueue.py",
+    "hunter_robot/schedules.py",
 ]
-# In wechat, the services, selectors and models (its API, when it has one, may use DRF).
-WECHAT_LAYERS = ("services", "selectors", "models")
+# In wechat, the services, selectors, models, console actions, nudges and tasks (its API may use DRF).
+WECHAT_LAYERS = ("services", "selectors", "models", "actions", "nudges", "tasks")
 
 
 def domain_modules() -> list[Path]:
@@ -88,6 +90,8 @@ def test_the_domain_modules_are_found():
     names = {module_name(p) for p in MODULES}
     assert {"recruit.services.chat", "recruit.selectors", "recruit.jobconfig", "chatbot.rule"} <= names
     assert "wechat.services" in names and "wechat.models" in names
+    assert {"wechat.actions", "wechat.nudges", "wechat.tasks"} <= names
+    assert "recruit.notify_formats" in names and "recruit.services.summary" in names
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,6 @@
-"""The notification outbox end to end: real API, real Redis broker, real Celery worker, real webhook.
+"""The notification outbox end to end: real API, real Redis broker, real Celery worker, real webhook; and
+beat's schedule (the django-celery-beat rows) producing the WeChat nudges and the daily summary, delivered
+in each webhook format.
 
 The worker runs in a thread of this process (`celery.contrib.testing.worker.start_worker`), consuming
 from the Redis at REDIS_URL under a key prefix of its own, so parallel runs sharing that Redis never
@@ -17,6 +19,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,17 +27,31 @@ import pytest
 import redis as redis_lib
 from celery import signals
 from celery.contrib.testing.worker import TestWorkController, start_worker
+from django.apps import apps as django_apps
 from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from django_celery_beat.models import PeriodicTask
+from django_celery_beat.schedulers import DatabaseScheduler
 
 from devtools.fakes import FakeServer, HttpError, closed_port_url
 from hunter_robot.celery import app as celery_app
-from recruit.models import Conversation, Notification
+from hunter_robot.schedules import periodic_tasks_install
+from recruit import jobconfig
+from recruit.models import Conversation, Message, Notification
 from recruit.tasks import deliver_notifications
 from tests.conftest import Api, need_service
-from tests.factories import AccountFactory, JobFactory, link
+from tests.factories import (
+    AccountFactory,
+    ConversationFactory,
+    GreetingFactory,
+    JobFactory,
+    MessageFactory,
+    WechatFriendFactory,
+    link,
+)
+from wechat.models import WechatFriend, WechatTask
 
 ROOT = Path(__file__).resolve().parent.parent
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -204,6 +221,100 @@ def test_failed_delivery_stays_pending_and_is_retried(worker, webhook, job):
     assert sent.attempts == 2 and sent.sent_at is not None
     assert len(webhook.requests) == 2
     assert webhook.requests[0] == webhook.requests[1]  # the same payload, resent
+
+
+FORMATS = ("json", "wecom", "dingtalk", "feishu")
+
+
+def beat_sends(name: str) -> None:
+    """What beat does when the schedule entry `name` is due, now instead of waited for: the
+    DatabaseScheduler `make run` and production use publishes the PeriodicTask row's task (with its
+    arguments and options) to the broker."""
+    periodic_tasks_install(django_apps, settings.TIME_ZONE)  # the migration's rows, should a flush have removed them
+    scheduler = DatabaseScheduler(app=celery_app, lazy=False)
+    try:
+        # The entry beat builds from the row (its schedule only lists crontab rows due around this hour).
+        entry = scheduler.Entry(PeriodicTask.objects.get(name=name), app=celery_app)
+        scheduler.apply_async(entry, advance=False)
+    finally:
+        scheduler.close()
+
+
+@pytest.fixture
+def four_jobs(webhook: FakeServer) -> dict[str, object]:
+    """One job per webhook format, each with today's activity: a greeting, a reply with a WeChat id, a
+    friend who went silent after our message 25 hours ago, and one who accepted and agreed an interview."""
+    now = timezone.now()
+    jobs = {}
+    for fmt in FORMATS:
+        job = JobFactory(
+            name=f"客服-{fmt}", notify_webhook=f"{webhook.url}/{fmt}", notify_format=fmt, wechat_nudge_after_hours=24
+        )
+        account = AccountFactory(team=job.team)
+        GreetingFactory(job=job, account=account)
+        silent = ConversationFactory(
+            job=job, account=account, candidate__name="张三", first_reply_at=now, wechat_at=now
+        )
+        friend = WechatFriendFactory(
+            conversation=silent, search_id=WECHAT_ID, status=WechatFriend.Status.ACCEPTED, accepted_at=now
+        )
+        ours = MessageFactory(conversation=silent, channel=Message.Channel.WECHAT, speaker="robot", text="您好")
+        Message.objects.filter(pk=ours.pk).update(created_at=now - timedelta(hours=25))
+        agreed = ConversationFactory(job=job, account=account, candidate__name="李四")
+        WechatFriendFactory(
+            conversation=agreed,
+            wechat_account=friend.wechat_account,
+            status=WechatFriend.Status.FINISHED,
+            accepted_at=now,
+            interview_at=now,
+            interview_slot="周二 14:00",
+        )
+        jobs[fmt] = job
+    return jobs
+
+
+@pytest.mark.redis
+def test_beat_schedules_the_nudge_and_the_summary_delivered_in_each_format(worker, webhook, four_jobs):
+    beat_sends("wechat-nudges")
+    wait_for(lambda: WechatTask.objects.filter(kind="send_msg").count() == 4, "the worker to queue the nudges")
+    for job in four_jobs.values():
+        [nudge] = WechatTask.objects.filter(kind="send_msg", friend__conversation__job=job)
+        assert (nudge.status, nudge.msg) == ("pending", jobconfig.wechat_nudge(job, name="张三", step=0))
+        assert nudge.friend.nudge_count == 1 and nudge.friend.search_id == WECHAT_ID
+    assert webhook.requests == []  # a nudge goes to the candidate, through the WeChat bot
+
+    beat_sends("daily-summary")
+    wait_for(
+        lambda: Notification.objects.filter(kind="summary", status=Notification.Status.SENT).count() == 4,
+        "the worker to write and deliver the four summaries",
+    )
+    bodies = dict(zip(webhook.request_paths, webhook.requests, strict=True))
+    assert set(bodies) == {f"/{fmt}" for fmt in FORMATS}
+    for fmt, job in four_jobs.items():
+        text = json.dumps(bodies[f"/{fmt}"], ensure_ascii=False)
+        assert job.name in text and f"job__id__exact={job.pk}" in text
+        assert "张三" not in text and "李四" not in text and WECHAT_ID not in text  # counts, no candidate data
+
+    counts = bodies["/json"]["counts"]
+    assert (bodies["/json"]["kind"], bodies["/json"]["day"]) == ("summary", timezone.localdate().isoformat())
+    assert {key: counts[key] for key in ("greeted", "replied", "contacts", "wechat", "wechat_added", "interviews")} == {
+        "greeted": 1,
+        "replied": 1,
+        "contacts": 1,
+        "wechat": 1,
+        "wechat_added": 2,
+        "interviews": 1,
+    }
+    wecom = bodies["/wecom"]
+    assert wecom["msgtype"] == "markdown" and set(wecom["markdown"]) == {"content"}
+    assert wecom["markdown"]["content"].startswith("**每日汇总**") and "> 加微信：2" in wecom["markdown"]["content"]
+    dingtalk = bodies["/dingtalk"]
+    assert dingtalk["msgtype"] == "markdown" and dingtalk["markdown"]["title"] == "每日汇总 · 客服-dingtalk"
+    assert "- 约面试：1" in dingtalk["markdown"]["text"]
+    feishu = bodies["/feishu"]
+    assert feishu["msg_type"] == "interactive"
+    assert feishu["card"]["header"]["title"]["content"] == "每日汇总 · 客服-feishu"
+    assert "打招呼：1" in feishu["card"]["elements"][0]["text"]["content"]
 
 
 def test_broker_outage_keeps_the_notification_and_the_api_answers(webhook, job, caplog):

@@ -7,7 +7,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from hunter_robot.admin import ObjectButtonsAdmin, TeamScopedAdmin
 from hunter_robot.models import AuditLog
 from recruit import presenters
-from recruit.models import Conversation, ScreeningDecision
+from recruit.models import Conversation, Message, ScreeningDecision
 from recruit.services.actions import (
     conversation_flag_clear,
     conversation_hand_back,
@@ -60,6 +60,9 @@ class ConversationAdmin(ObjectButtonsAdmin, TeamScopedAdmin):
         "contact_details",
         "transcript",
         "masked_transcript",
+        "wechat_transcript",
+        "masked_wechat_transcript",
+        "wechat_friends",
         "decisions",
         "contact_asks",
         "recall_count",
@@ -74,9 +77,20 @@ class ConversationAdmin(ObjectButtonsAdmin, TeamScopedAdmin):
     }
 
     def get_fields(self, request, obj=None):
-        # Full contact details only for users allowed to see personal data; others get masks.
-        hidden = ("masked_contact", "masked_transcript") if can_see_pii(request) else ("contact_details", "transcript")
-        return ["status", *(f for f in self.readonly_fields if f not in hidden)]
+        # Full contact details only for users allowed to see personal data; others get masks. The
+        # platform and WeChat transcripts side by side, on one row.
+        if can_see_pii(request):
+            contact, transcripts = "contact_details", ("transcript", "wechat_transcript")
+        else:
+            contact, transcripts = "masked_contact", ("masked_transcript", "masked_wechat_transcript")
+        return [
+            "status",
+            *("needs_human", "taken_over_by", "account", "job", "candidate", "source"),
+            contact,
+            "wechat_friends",
+            transcripts,
+            *("decisions", "contact_asks", "recall_count", "last_robot_at", "last_message_at", "created_at"),
+        ]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         visible = self.get_queryset(request).filter(pk=object_id, contact__isnull=False)
@@ -107,13 +121,42 @@ class ConversationAdmin(ObjectButtonsAdmin, TeamScopedAdmin):
     def contact_details(self, conversation: Conversation) -> str:
         return presenters.contact_details_html(conversation, presenters.conversation_contact(conversation))
 
-    @admin.display(description=_("聊天记录"))
+    @admin.display(description=_("平台聊天记录"))
     def transcript(self, conversation: Conversation) -> str:
-        return presenters.transcript_html(conversation, mask=False)
+        return presenters.transcript_html(conversation, mask=False, channel=Message.Channel.PLATFORM)
 
-    @admin.display(description=_("聊天记录"))
+    @admin.display(description=_("平台聊天记录"))
     def masked_transcript(self, conversation: Conversation) -> str:
-        return presenters.transcript_html(conversation, mask=True)
+        return presenters.transcript_html(conversation, mask=True, channel=Message.Channel.PLATFORM)
+
+    @admin.display(description=_("微信聊天记录"))
+    def wechat_transcript(self, conversation: Conversation) -> str:
+        return presenters.transcript_html(conversation, mask=False, channel=Message.Channel.WECHAT)
+
+    @admin.display(description=_("微信聊天记录"))
+    def masked_wechat_transcript(self, conversation: Conversation) -> str:
+        return presenters.transcript_html(conversation, mask=True, channel=Message.Channel.WECHAT)
+
+    @admin.display(description=_("微信好友"))
+    def wechat_friends(self, conversation: Conversation) -> str:
+        """Each WeChat friend made from this conversation: remark name, state and milestones."""
+        friends = conversation.wechat_friends.select_related("wechat_account").order_by("pk")
+        return (
+            format_html_join(
+                "",
+                '<div><a href="{}">{}</a> · {} · {}</div>',
+                (
+                    (
+                        reverse("admin:wechat_wechatfriend_change", args=[friend.pk]),
+                        friend.alias_id,
+                        friend.wechat_account.account_id,
+                        presenters.friend_progress(friend),
+                    )
+                    for friend in friends
+                ),
+            )
+            or "-"
+        )
 
     @admin.display(description=_("筛选记录"))
     def decisions(self, conversation: Conversation) -> str:

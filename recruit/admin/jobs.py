@@ -3,7 +3,7 @@ accounts (the domains of `recruit.models.jobs`)."""
 
 from __future__ import annotations
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -11,7 +11,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from chatbot.engines import engine_kind
-from hunter_robot.admin import TeamScopedAdmin, TeamScopedInline
+from hunter_robot.admin import PauseResumeAdmin, TeamScopedAdmin, TeamScopedInline
 from recruit import jobconfig, selectors
 from recruit.models import AccountJob, Job, RecallStep, RecruitAccount, TimeSlot, UnknownAccount
 from recruit.services.actions import account_pause, account_resume
@@ -72,8 +72,15 @@ class JobAdmin(TeamScopedAdmin):
                     "max_contact_asks",
                     "closing_msg",
                     "read_recall_after_hours",
-                    "notify_webhook",
                 )
+            },
+        ),
+        (_("通知"), {"fields": ("notify_webhook", "notify_format")}),
+        (
+            _("微信跟进"),
+            {
+                "fields": ("interview_slots", "wechat_nudge_after_hours"),
+                "description": _("好友通过后候选人多久未回复发送提醒；填 0 不提醒。"),
             },
         ),
         (
@@ -165,10 +172,11 @@ class AccountJobInline(TeamScopedInline, admin.TabularInline):
 
 
 @admin.register(RecruitAccount)
-class RecruitAccountAdmin(TeamScopedAdmin):
+class RecruitAccountAdmin(PauseResumeAdmin, TeamScopedAdmin):
     list_display = ("account_ref", "desc", "platform", "team", "active", "updated_at")
     list_filter = ("platform", "active", "team")
     search_fields = ("platform_id", "desc")
+    ordering = ("-pk",)  # the changelist's own default, also for the account picker's autocomplete pages
     readonly_fields = ("account_ref", "created_at", "updated_at")
     # The daily tasks (inline) are what recruiters come for; key bindings are an operator's detail.
     fieldsets = (
@@ -177,31 +185,12 @@ class RecruitAccountAdmin(TeamScopedAdmin):
         (_("时间"), {"fields": ("created_at", "updated_at")}),
     )
     inlines = [AccountJobInline]
-    actions = ["pause", "resume"]
+    pause_service = staticmethod(account_pause)
+    resume_service = staticmethod(account_resume)
 
     @admin.display(description=_("accountID"))
     def account_ref(self, obj: RecruitAccount) -> str:
         return obj.account_id if obj.pk else "-"
-
-    def save_model(self, request, obj, form, change):
-        """Ticking or unticking 启用 on an existing account is a pause or resume: the service writes
-        it (locked, audited); the form saves the other fields with the stored value left as it was."""
-        if not change or "active" not in form.changed_data:
-            return super().save_model(request, obj, form, change)
-        wanted = obj.active
-        obj.active = form.initial["active"]
-        super().save_model(request, obj, form, change)
-        (account_resume if wanted else account_pause)(account=obj, user=request.user)
-
-    @admin.action(description=_("暂停所选账号"), permissions=["change"])
-    def pause(self, request, queryset):
-        paused = sum(account_pause(account=account, user=request.user) for account in queryset)
-        self.message_user(request, _("已暂停 %(n)d 个账号") % {"n": paused}, messages.SUCCESS)
-
-    @admin.action(description=_("恢复所选账号"), permissions=["change"])
-    def resume(self, request, queryset):
-        resumed = sum(account_resume(account=account, user=request.user) for account in queryset)
-        self.message_user(request, _("已恢复 %(n)d 个账号") % {"n": resumed}, messages.SUCCESS)
 
 
 class TimeSlotInline(TeamScopedInline, admin.TabularInline):

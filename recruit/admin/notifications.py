@@ -18,6 +18,7 @@ class NotificationAdmin(TeamScopedAdmin):
         "kind",
         "conversation",
         "webhook",
+        "notify_format",
         "payload",
         "status",
         "attempts",

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hunter_robot.models import Team
 from recruit.models.conversations import Conversation
+from recruit.models.jobs import NotifyFormat
 
 
 class Notification(models.Model):
@@ -16,6 +17,7 @@ class Notification(models.Model):
         CONTACT = "contact", _("获得联系方式")
         NEED_HUMAN = "need_human", _("需要人工")
         TASK_FAILED = "task_failed", _("任务失败")
+        SUMMARY = "summary", _("每日汇总")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("待发送")
@@ -29,6 +31,11 @@ class Notification(models.Model):
         Conversation, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
     )
     webhook = models.CharField(max_length=500, blank=True)
+    # The message shape the webhook takes, fixed with the webhook when the row is written (a row goes
+    # out in the shape of the URL it was written for); the body is rendered from `payload` at delivery.
+    notify_format = models.CharField(
+        _("通知格式"), max_length=10, choices=NotifyFormat.choices, default=NotifyFormat.JSON
+    )
     payload = models.JSONField(default=dict)
     status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)

@@ -9,7 +9,7 @@ engine computed before the change carries the old version and is neither saved n
 
 from __future__ import annotations
 
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from hunter_robot.services import audit_record
@@ -108,14 +108,20 @@ def conversation_status_set(*, conversation: Conversation, user, status: str) ->
     return True
 
 
-def _account_active_set(account: RecruitAccount, user, *, active: bool) -> bool:
-    locked = RecruitAccount.objects.select_for_update().get(pk=account.pk)
+def active_set(obj: models.Model, user, *, active: bool) -> bool:
+    """Pause (`active` False) or resume an account of any kind (recruiting, WeChat): under its row lock,
+    writing only `active` (and `updated_at` where the model has one), audited as "pause" / "resume".
+    Call inside a transaction. Returns whether it changed anything."""
+    model = type(obj)
+    locked = model.objects.select_for_update().get(pk=obj.pk)
     if locked.active == active:
-        account.active = active
+        obj.active = active
         return False
     locked.active = active
-    locked.save(update_fields=["active", "updated_at"])
-    account.active, account.updated_at = locked.active, locked.updated_at
+    fields = ["active", *(["updated_at"] if any(f.name == "updated_at" for f in model._meta.fields) else [])]
+    locked.save(update_fields=fields)
+    for name in fields:
+        setattr(obj, name, getattr(locked, name))
     audit_record(user=user, action="resume" if active else "pause", obj=locked)
     return True
 
@@ -129,10 +135,10 @@ def account_pause(*, account: RecruitAccount, user) -> bool:
     concurrent edit of other fields is not overwritten. A fetch already answered keeps its tasks;
     the next call sees the pause.
     """
-    return _account_active_set(account, user, active=False)
+    return active_set(account, user, active=False)
 
 
 @transaction.atomic
 def account_resume(*, account: RecruitAccount, user) -> bool:
     """Hand this account greeting tasks again. Concurrency: as `account_pause`."""
-    return _account_active_set(account, user, active=True)
+    return active_set(account, user, active=True)

@@ -2,26 +2,25 @@
 
 Two short transactions around the engine call: the merged transcript commits first, the engine
 runs with no transaction, lock or connection held, and the reply is saved only if no other call
-claimed the turn meanwhile (version check).
+claimed the turn meanwhile (version check). The engine half is shared with the WeChat channel
+(`recruit.services.turns`).
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from chatbot import history
 from chatbot.contacts import detect_notice, extract_contacts, mask_text
-from chatbot.engines import Outcome, run_turn
+from chatbot.engines import Outcome
 from chatbot.types import (
     ALGO_ABNORMAL,
     FINISH,
     NEED_CONTACT,
-    NEED_ENSURE,
     NORMAL_CHAT,
     NOTHING,
     RECRUITER,
@@ -39,14 +38,19 @@ from recruit.services.conversations import (
     contact_merge,
     conversation_lock,
     conversation_save,
-    do_not_contact_add,
     messages_append,
 )
-from recruit.services.notify import notification_enqueue
-
-# Only an acknowledgement: no answer is due after the conversation finished.
-ACK = re.compile(r"^(?:[\s\W_]|好的?|好滴|嗯|哦|ok|okay|收到|谢谢|多谢|感谢|thx|thanks|行|可以|没问题|了)*$", re.I)
-REFUSAL_INTENTS = {"refuse", "拒绝"}
+from recruit.services.turns import (
+    ACK,
+    REFUSAL_INTENTS,
+    TurnClaim,
+    claimed_conversation,
+    conversation_close,
+    engine_answer,
+    masked,
+    reply_effects,
+    robot_message,
+)
 
 
 @dataclass
@@ -63,12 +67,8 @@ class ChatAnswer:
 
 
 @dataclass
-class _Claim:
-    conversation_id: int
-    version: int
-    robot_api: str
-    max_contact_asks: int
-    ctx: ChatContext
+class _Claim(TurnClaim):
+    max_contact_asks: int = 0
 
 
 def _pending_reply(rows: list[Message]) -> ChatAnswer | None:
@@ -151,24 +151,20 @@ def _record(
         conversation_key=f"{account.account_id}_{job.job_id}_{cid}",
         candidate_name=candidate.name,
         job=jobconfig.job_script(job),
-        transcript=[Turn(t.speaker, mask_text(t.text)) for t in transcript],
+        transcript=masked(transcript),
         new_user_text="\n".join(mask_text(t.text) for t in since_robot),
         message_time=newest or now,
         contact_asks=conversation.contact_asks,
         has_contact=bool(record and record.obtained),
         user_turns=sum(1 for t in transcript if t.speaker == USER),
     )
-    return _Claim(conversation.pk, conversation.version, job.robot_api, job.max_contact_asks, ctx)
+    return _Claim(conversation.pk, conversation.version, job.robot_api, ctx, job.max_contact_asks)
 
 
 @transaction.atomic
 def _save_reply(claim: _Claim, outcome: Outcome, now: datetime) -> ChatAnswer:
-    conversation = (
-        Conversation.objects.select_for_update(of=("self",))
-        .select_related("job", "account", "candidate")
-        .get(pk=claim.conversation_id)
-    )
-    if conversation.version != claim.version:
+    conversation = claimed_conversation(claim)
+    if conversation is None:
         return ChatAnswer(NOTHING, "")  # a later call claimed this turn and answers it
     reply = outcome.reply
     step = reply.next_step
@@ -179,45 +175,13 @@ def _save_reply(claim: _Claim, outcome: Outcome, now: datetime) -> ChatAnswer:
         return ChatAnswer(NOTHING, "")
     wire_step = ALGO_ABNORMAL if outcome.error else step
     bubbles = [b.strip() for b in content.split("\n") if b.strip()]
-    messages_append(
-        conversation,
-        [
-            Message(
-                speaker=ROBOT,
-                text=bubble,
-                engine=outcome.engine,
-                model=reply.model,
-                intent=reply.intent[:64],
-                next_step=wire_step,
-                latency_ms=outcome.latency_ms,
-                prompt_tokens=reply.prompt_tokens,
-                completion_tokens=reply.completion_tokens,
-                error=outcome.error,
-            )
-            for bubble in bubbles
-        ],
-        now=now,
-    )
-    fields = list(APPEND_FIELDS)
-    if reply.contact.any():
-        contact_merge(conversation, reply.contact)
+    messages_append(conversation, [robot_message(outcome, bubble, next_step=wire_step) for bubble in bubbles], now=now)
+    fields = [*APPEND_FIELDS, *reply_effects(conversation, outcome, step, now=now)]
     if step == NEED_CONTACT:
         conversation.contact_asks += 1
         fields.append("contact_asks")
-    if step == FINISH:
-        declined = reply.intent in REFUSAL_INTENTS
-        conversation.status = Conversation.Status.DECLINED if declined else Conversation.Status.FINISHED
-        fields.append("status")
-        milestone = "declined_at" if declined else "finished_at"
-        if getattr(conversation, milestone) is None:
-            setattr(conversation, milestone, now)
-            fields.append(milestone)
-        if declined:
-            do_not_contact_add(conversation, reason="declined")
-    if step == NEED_ENSURE:
-        conversation.needs_human = True
-        fields.append("needs_human")
-        notification_enqueue(conversation=conversation, kind="need_human", detail=reply.intent)
+    if step == FINISH and reply.intent not in REFUSAL_INTENTS:
+        fields += conversation_close(conversation, Conversation.Status.FINISHED, now=now)
     conversation_save(conversation, *fields)
     return ChatAnswer(wire_step, "\n".join(bubbles))
 
@@ -237,8 +201,4 @@ def candidate_chat(
     claim = _record(account=account, job=job, cid=cid, name=name, incoming=incoming, now=now)
     if isinstance(claim, ChatAnswer):
         return claim
-    # Hold no database connection while the engine thinks (it may take seconds).
-    if not connection.in_atomic_block:
-        connection.close()
-    outcome = run_turn(claim.robot_api, claim.ctx)
-    return _save_reply(claim, outcome, timezone.now())
+    return _save_reply(claim, engine_answer(claim), timezone.now())

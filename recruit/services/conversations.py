@@ -35,7 +35,10 @@ APPEND_FIELDS = ("message_count", "last_message_at", "last_speaker", "last_robot
 
 
 def messages_append(conversation: Conversation, rows: list[Message], *, now: datetime) -> None:
-    """Append rows in order; the caller holds the conversation lock and saves APPEND_FIELDS."""
+    """Append rows in order; the caller holds the conversation lock and saves APPEND_FIELDS.
+
+    `last_speaker` and `last_robot_at` describe the platform chat (its precedence, recall timing):
+    lines on the WeChat channel leave them as they are."""
     if not rows:
         return
     for row in rows:
@@ -43,9 +46,10 @@ def messages_append(conversation: Conversation, rows: list[Message], *, now: dat
         row.seq = conversation.message_count
         conversation.message_count += 1
         conversation.last_message_at = now
-        if row.speaker != SYSTEM:
+        platform = row.channel == Message.Channel.PLATFORM
+        if row.speaker != SYSTEM and platform:
             conversation.last_speaker = row.speaker
-        if row.speaker in ROBOT_SIDE and not row.is_recall:
+        if row.speaker in ROBOT_SIDE and not row.is_recall and platform:
             conversation.last_robot_at = now
         if row.speaker == USER and conversation.first_reply_at is None:
             conversation.first_reply_at = now

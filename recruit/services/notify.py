@@ -12,7 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from hunter_robot import workqueue
-from recruit.models import Conversation, Notification
+from recruit import notify_formats
+from recruit.models import Conversation, Job, Notification
 from recruit.presenters import contact_masked
 
 logger = logging.getLogger(__name__)
@@ -35,21 +36,40 @@ def notification_enqueue(*, conversation: Conversation, kind: str, detail: str =
         "accountID": conversation.account.account_id,
         "candidate": conversation.candidate.name,
         "contact": contact_masked(contact),
-        "url": settings.SITE_URL.rstrip("/") + reverse("admin:recruit_conversation_change", args=[conversation.pk]),
+        "url": admin_url("admin:recruit_conversation_change", conversation.pk),
     }
-    webhook = conversation.job.notify_webhook
-    notification = Notification.objects.create(
-        team_id=conversation.job.team_id,
+    [notification] = notifications_enqueue(
+        [notification_for(conversation.job, kind=kind, payload=payload, conversation=conversation)]
+    )
+    return notification
+
+
+def notifications_enqueue(rows: list[Notification]) -> list[Notification]:
+    """Write outbox rows (one INSERT) and ask a worker to deliver them once the transaction commits."""
+    created = Notification.objects.bulk_create(rows)
+    if any(row.webhook for row in created):
+        transaction.on_commit(_kick_delivery)
+    return created
+
+
+def admin_url(name: str, *args, query: str = "") -> str:
+    """An absolute link into the console (SITE_URL), for people reading the notification elsewhere."""
+    return settings.SITE_URL.rstrip("/") + reverse(name, args=args) + (f"?{query}" if query else "")
+
+
+def notification_for(job: Job, *, kind: str, payload: dict, conversation: Conversation | None = None) -> Notification:
+    """An unsaved outbox row for `job`'s team, to its webhook in its format (both fixed now, so the row
+    goes out in the shape of the URL it was written for); without a webhook it is kept in admin only."""
+    return Notification(
+        team_id=job.team_id,
         kind=kind,
         conversation=conversation,
-        webhook=webhook,
+        webhook=job.notify_webhook,
+        notify_format=job.notify_format,
         payload=payload,
-        status=Notification.Status.PENDING if webhook else Notification.Status.SKIPPED,
+        status=Notification.Status.PENDING if job.notify_webhook else Notification.Status.SKIPPED,
         next_attempt_at=timezone.now(),
     )
-    if webhook:
-        transaction.on_commit(_kick_delivery)
-    return notification
 
 
 def _kick_delivery() -> None:
@@ -81,20 +101,31 @@ def notification_deliver(row: Notification) -> bool:
     """Post one claimed notification and record the outcome, unless a newer claim took the row over
     meanwhile (its lease expired): then that claim's outcome counts and this one is dropped. Returns
     whether the webhook accepted it."""
+    body = notify_formats.render(row.notify_format, row.payload)
     try:
-        response = httpx.post(row.webhook, json=row.payload, timeout=WEBHOOK_TIMEOUT)
+        response = httpx.post(row.webhook, json=body, timeout=WEBHOOK_TIMEOUT)
         response.raise_for_status()
+        error = notify_formats.rejection(row.notify_format, _json_or_none(response))
     except httpx.HTTPError as exc:
+        error = type(exc).__name__
+    if error:
         failed = row.attempts >= MAX_ATTEMPTS
         workqueue.settle(
             row,
-            last_error=f"{type(exc).__name__}"[:255],
+            last_error=error[:255],
             status=Notification.Status.FAILED if failed else Notification.Status.PENDING,
         )
-        logger.warning("notification %s attempt %s failed: %s", row.pk, row.attempts, type(exc).__name__)
+        logger.warning("notification %s attempt %s failed: %s", row.pk, row.attempts, error)
         return False
     workqueue.settle(row, status=Notification.Status.SENT, sent_at=timezone.now())
     return True
+
+
+def _json_or_none(response: httpx.Response):
+    try:
+        return response.json()
+    except ValueError:
+        return None
 
 
 def notifications_deliver(*, limit: int = 50) -> int:

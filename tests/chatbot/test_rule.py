@@ -263,7 +263,11 @@ def test_has_contact_question_is_answered_without_asking_again():
 
 
 def test_has_contact_on_wechat_keeps_chatting():
+    # The answer, then the channel's next goal (tests/wechat/test_rule_wechat.py); once the goals are
+    # reached, the answer alone.
     answer = reply("工资多少？", has_contact=True, channel="wechat")
+    assert answer.next_step == NORMAL_CHAT and answer.content.startswith(FAQ["salary"])
+    answer = reply("工资多少？", has_contact=True, channel="wechat", interview_agreed=True)
     assert (answer.next_step, answer.content) == (NORMAL_CHAT, FAQ["salary"])
     assert reply("好的", has_contact=True, channel="wechat").next_step == NORMAL_CHAT
 

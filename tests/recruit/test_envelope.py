@@ -33,6 +33,22 @@ REJECTED = [
     ("/recruit/job/register", {**JOB, "platformType": "monster"}, "platformType: unknown platform 'monster'"),
     ("/recruit/job/register", {**JOB, "jobConfig": {"criteria": {"age": "x"}}}, "jobConfig.criteria.age: "),
     ("/recruit/job/register", {**JOB, "jobConfig": {"max_contact_asks": -1}}, "jobConfig.max_contact_asks: "),
+    (
+        "/recruit/job/register",
+        {**JOB, "jobConfig": {"notify_format": "slack"}},
+        "jobConfig.notify_format: expected one of json, wecom, dingtalk, feishu",
+    ),
+    ("/recruit/job/register", {**JOB, "jobConfig": {"notify_format": 1}}, "jobConfig.notify_format: expected a string"),
+    (
+        "/recruit/job/register",
+        {**JOB, "jobConfig": {"wechat_nudge_after_hours": -1}},
+        "jobConfig.wechat_nudge_after_hours: must be at least 0",
+    ),
+    (
+        "/recruit/job/register",
+        {**JOB, "jobConfig": {"wechat_nudge_after_hours": "24"}},
+        "jobConfig.wechat_nudge_after_hours: expected an integer",
+    ),
     ("/recruit/job/register", {**JOB, "robotApi": "http://evil.example.com/x"}, "robotApi: host evil.example.com"),
     (
         "/recruit/job/register",

@@ -53,6 +53,8 @@ def test_job_config_is_stored_in_fields(api):
             "max_contact_asks": 3,
             "recall_steps": [{"after_hours": 12, "msg": "{name}您好"}],
             "read_recall_after_hours": 4,
+            "notify_format": "dingtalk",
+            "wechat_nudge_after_hours": 12,
             "unknown_key": 1,
         },
     )
@@ -61,6 +63,7 @@ def test_job_config_is_stored_in_fields(api):
     assert (job.cities, job.salary_min_k, job.salary_max_k) == ("北京\n上海", 5, 10)
     assert job.contact_ask == "方便留个微信吗？\n留个电话？"
     assert (job.max_contact_asks, job.read_recall_after_hours) == (3, 4)
+    assert (job.notify_format, job.wechat_nudge_after_hours) == ("dingtalk", 12)
     assert [(s.after_hours, s.msg) for s in job.recall_steps.all()] == [(12, "{name}您好")]
 
 
