@@ -20,6 +20,8 @@ from recruit.screening import CRITERIA_LISTS, CRITERIA_RANGES, CRITERIA_SCALARS,
 
 FAQ_FIELDS = {key: f"faq_{key}" for key in ("salary", "location", "hours", "benefits", "company")}
 """`jobConfig.faq` keys → Job fields."""
+# jobConfig lists stored one item per line in a text field (as the admin edits them).
+CONFIG_LINES = ("contact_ask", "interview_slots")
 CONFIG_SCALARS = (
     "touch_msg",
     "max_contact_asks",
@@ -179,8 +181,9 @@ def apply_config(job: Job, config: dict) -> None:
     for key in CONFIG_SCALARS:
         if key in config:
             setattr(job, key, config[key])
-    if "contact_ask" in config:
-        job.contact_ask = "\n".join(config["contact_ask"])
+    for key in CONFIG_LINES:
+        if key in config:
+            setattr(job, key, "\n".join(config[key]))
     for key, value in config.get("faq", {}).items():
         setattr(job, FAQ_FIELDS[key], value)
     criteria = config.get("criteria", {})

@@ -77,6 +77,7 @@ class JobConfigInput(serializers.Serializer):
     notify_webhook = StrictCharField(required=False, allow_blank=True, max_length=500)
     notify_format = StrictCharField(required=False, max_length=10)
     wechat_nudge_after_hours = StrictIntegerField(required=False, min_value=0, max_value=24 * 365)
+    interview_slots = StrictListField(child=StrictCharField(max_length=100), required=False, max_length=20)
 
     def validate_faq(self, value: dict) -> dict:
         return {key: text for key, text in value.items() if key in jobconfig.FAQ_FIELDS}

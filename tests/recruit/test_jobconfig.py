@@ -59,7 +59,7 @@ def test_the_engines_script_is_the_one_in_effect(job):
 
 
 def test_the_mapping_covers_every_jobconfig_key_the_api_accepts():
-    mapped = {*jobconfig.CONFIG_SCALARS, "contact_ask", "faq", "criteria", "recall_steps"}
+    mapped = {*jobconfig.CONFIG_SCALARS, *jobconfig.CONFIG_LINES, "faq", "criteria", "recall_steps"}
     assert set(JobConfigInput().fields) == mapped
     assert all(hasattr(EMPTY, field) for field in (*jobconfig.CONFIG_SCALARS, *jobconfig.FAQ_FIELDS.values()))
 

@@ -132,3 +132,18 @@ def test_account_register_with_empty_jobs(api):
 def test_unknown_account_query_is_1002(api):
     status, body = api.post("/recruit/account/query", {"platformType": "boss", "platformID": "404"})
     assert (status, body["ret"]) == (404, 1002)
+
+
+def test_interview_slots_are_a_job_config_key(api):
+    body = {
+        "platformType": "boss",
+        "platformID": "slots",
+        "jobName": "客服",
+        "jobConfig": {"interview_slots": ["周二 14:00", "周三 10:00"]},
+    }
+    api.ok("/recruit/job/register", body)
+    from recruit.models import Job
+
+    assert Job.objects.get(platform_id="slots").interview_slots == "周二 14:00\n周三 10:00"
+    status, payload = api.post("/recruit/job/register", {**body, "jobConfig": {"interview_slots": "周二"}})
+    assert (status, payload["msg"]) == (400, "jobConfig.interview_slots: expected a list")
