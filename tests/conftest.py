@@ -21,6 +21,25 @@ def need_service(available: bool, reason: str) -> None:
     pytest.skip(reason)
 
 
+REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """A reachable Redis at REDIS_URL (skip on a laptop without one; fail under REQUIRE_SERVICES=1)."""
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1, socket_timeout=2)
+    try:
+        available = bool(client.ping())
+    except redis.RedisError:
+        available = False
+    finally:
+        client.close()
+    need_service(available, f"needs Redis at {REDIS_URL}: set REDIS_URL")
+    return REDIS_URL
+
+
 @pytest.fixture
 def postgres(db):
     need_service(connection.vendor == "postgresql", "needs PostgreSQL: set DATABASE_URL")

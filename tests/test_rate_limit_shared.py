@@ -18,18 +18,16 @@ import time
 from pathlib import Path
 
 import pytest
-import redis as redis_lib
 from django.core.cache import cache
 from django.test import Client
 
 from devtools.fakes import closed_port_url
 from hunter_robot.api import throttle
 from hunter_robot.models import ApiKey
-from tests.conftest import Api, need_service
+from tests.conftest import Api
 from tests.factories import AccountFactory, TeamFactory
 
 ROOT = Path(__file__).resolve().parent.parent
-REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15")
 REDIS_CACHE = "django.core.cache.backends.redis.RedisCache"
 # Variables that decide the settings under test; a child gets only the ones a test gives it.
 DECIDING = ("CACHE_URL", "CELERY_BROKER_URL", "SITE_URL", "HOST", "PORT", "API_RATE_LIMIT")
@@ -91,19 +89,6 @@ from hunter_robot.api.throttle import BotRateThrottle
 request = types.SimpleNamespace(caller=types.SimpleNamespace(key=types.SimpleNamespace(prefix=sys.argv[1])))
 print(" ".join(str(BotRateThrottle().allow_request(request, None)) for _ in range(int(sys.argv[2]))))
 """
-
-
-@pytest.fixture
-def redis_url() -> str:
-    client = redis_lib.Redis.from_url(REDIS_URL, socket_connect_timeout=1, socket_timeout=2)
-    try:
-        available = bool(client.ping())
-    except redis_lib.RedisError:
-        available = False
-    finally:
-        client.close()
-    need_service(available, f"needs Redis at {REDIS_URL}: set REDIS_URL")
-    return REDIS_URL
 
 
 @pytest.fixture

@@ -41,7 +41,7 @@ from hunter_robot.schedules import periodic_tasks_install
 from recruit import jobconfig
 from recruit.models import Conversation, Message, Notification
 from recruit.tasks import deliver_notifications
-from tests.conftest import Api, need_service
+from tests.conftest import Api
 from tests.factories import (
     AccountFactory,
     ConversationFactory,
@@ -54,7 +54,6 @@ from tests.factories import (
 from wechat.models import WechatFriend, WechatTask
 
 ROOT = Path(__file__).resolve().parent.parent
-REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15")
 WAIT_SECONDS = 20.0
 WECHAT_ID = "zhang_san88"
 RESULT = {"accountID": "account_Boss_a", "candidateID": "c1", "candidateName": "张三", "jobID": "", "wechat": WECHAT_ID}
@@ -100,20 +99,6 @@ def broker(url: str, **options: Any) -> Iterator[None]:
         celery_app.conf.update(saved)
 
 
-@pytest.fixture
-def redis() -> Iterator[str]:
-    """A reachable Redis at REDIS_URL (skip on a laptop without one; fail under REQUIRE_SERVICES=1)."""
-    client = redis_lib.Redis.from_url(REDIS_URL, socket_connect_timeout=1, socket_timeout=2)
-    try:
-        available = bool(client.ping())
-    except redis_lib.RedisError:
-        available = False
-    finally:
-        client.close()
-    need_service(available, f"needs Redis at {REDIS_URL}: set REDIS_URL")
-    return REDIS_URL
-
-
 class BoundedWorkController(TestWorkController):
     """`ensure_started` waits forever in Celery; a worker that cannot start must fail the test instead."""
 
@@ -129,12 +114,12 @@ def _leave_logging_alone(**kwargs: Any) -> None:
 
 
 @pytest.fixture
-def worker(redis: str, transactional_db) -> Iterator[None]:
+def worker(redis_url: str, transactional_db) -> Iterator[None]:
     """A real Celery worker thread consuming from Redis, with its own key prefix, stopped afterwards."""
     prefix = f"hunter-test-{uuid.uuid4().hex[:12]}:"
     signals.setup_logging.connect(_leave_logging_alone)
     try:
-        with broker(redis, global_keyprefix=prefix):
+        with broker(redis_url, global_keyprefix=prefix):
             with start_worker(
                 celery_app,
                 pool="solo",
@@ -146,7 +131,7 @@ def worker(redis: str, transactional_db) -> Iterator[None]:
                 yield
     finally:
         signals.setup_logging.disconnect(_leave_logging_alone)
-        client = redis_lib.Redis.from_url(redis, socket_timeout=2)
+        client = redis_lib.Redis.from_url(redis_url, socket_timeout=2)
         try:
             keys = list(client.scan_iter(match=prefix + "*"))
             if keys:
