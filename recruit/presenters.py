@@ -6,6 +6,7 @@ here once. The masking primitives themselves (`mask_phone`, …) live in `chatbo
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -13,9 +14,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from chatbot.contacts import mask_email, mask_phone, mask_text, mask_wechat
-from recruit.models import ContactRecord, Conversation, Message
+from recruit.models import ContactRecord, Conversation, Message, ScreeningDecision
+from recruit.platforms.profile import Profile
 
 if TYPE_CHECKING:
     from wechat.models import WechatFriend
@@ -135,3 +138,206 @@ def friend_progress(friend: WechatFriend) -> str:
     if friend.interview_slot:
         parts.append(f"({mask_text(friend.interview_slot)})")
     return " · ".join(parts)
+
+
+# --- Screening decisions, in Chinese -------------------------------------------------------------
+# The one mapping from the screening codes (criterion results, `reasons` prefixes, jobConfig.criteria
+# keys) and decision sources to the console's words. The API's `reasons` stay English (wire contract).
+
+CRITERION_LABELS = {
+    "age": _lazy("年龄"),
+    "degree": _lazy("学历"),
+    "min_degree": _lazy("学历"),
+    "work_years": _lazy("工作年限"),
+    "city": _lazy("期望城市"),
+    "cities": _lazy("期望城市"),
+    "salary": _lazy("期望薪资"),
+    "salary_k": _lazy("期望薪资"),
+    "keywords": _lazy("关键词"),
+    "exclude_keywords": _lazy("排除关键词"),
+    "exclude_companies": _lazy("排除公司"),
+    "active": _lazy("活跃度"),
+    "active_desc": _lazy("活跃度"),
+    "active_within_minutes": _lazy("活跃度"),
+    "school": _lazy("院校"),
+    "school_tier": _lazy("院校"),
+    "on_missing": _lazy("缺少数据时"),
+    "quota": _lazy("今日名额"),
+    "dedupe": _lazy("去重"),
+    "do_not_contact": _lazy("勿扰"),
+    "reserved": _lazy("预留"),
+    "inactive": _lazy("启用状态"),
+    "account": _lazy("账号"),
+    "job": _lazy("岗位"),
+    "rubric": _lazy("评分标准"),
+}
+SOURCE_LABELS = {
+    "filter": _lazy("筛选接口 (candidate/filter)"),
+    "prefilter": _lazy("预筛选 (preFilter)"),
+    "preFilter": _lazy("预筛选 (preFilter)"),
+    "test": _lazy("试用（不保存）"),
+}
+# Whole reasons the gates give (recruit.services.screening.decide), and the words inside criterion reasons.
+_GATE_REASONS = {
+    "inactive: account paused": _lazy("账号已暂停"),
+    "inactive: job paused": _lazy("岗位已暂停"),
+    "quota: none left today": _lazy("今日名额已用完"),
+    "do_not_contact: candidate asked not to be contacted": _lazy("候选人要求勿扰"),
+    "dedupe: already contacted for this job": _lazy("该岗位已联系过此人"),
+    "reserved: held by another account": _lazy("已由其他账号预留"),
+}
+_REASON_WORDS = (
+    (re.compile(r"^missing$"), _lazy("简历缺少此项")),
+    (re.compile(r"^none of "), _lazy("不含任一：")),
+    (re.compile(r" not in "), _lazy(" 不在 ")),
+    (re.compile(r" outside "), _lazy(" 超出 ")),
+    (re.compile(r"^not (\d+)$"), _lazy("非 \\1 院校")),
+    (re.compile(r"(\d+) min ago > (\d+)"), _lazy("\\1 分钟前活跃，要求 \\2 分钟内")),
+)
+
+
+def criterion_label(code: object) -> str:
+    """A criterion's Chinese name; an unknown code is shown as it is."""
+    return str(CRITERION_LABELS.get(code, code)) if code else "-"
+
+
+def source_label(source: object) -> str:
+    return str(SOURCE_LABELS.get(source, source)) if source else "-"
+
+
+def reason_text(reason: str) -> str:
+    """One English `reasons` entry in Chinese, e.g. "age: 36 > 35" → "年龄：36 > 35"."""
+    if reason in _GATE_REASONS:
+        return str(_GATE_REASONS[reason])
+    code, sep, rest = reason.partition(": ")
+    if not sep:
+        return reason
+    rest = rest.strip()
+    for pattern, words in _REASON_WORDS:
+        rest = pattern.sub(str(words), rest)
+    return f"{criterion_label(code)}：{rest}"
+
+
+def reasons_text(reasons: list[str]) -> str:
+    return "；".join(reason_text(reason) for reason in reasons if isinstance(reason, str)) or "-"
+
+
+def decision_sentence(decision: ScreeningDecision) -> str:
+    """A decision as one sentence: "张三 · 客服专员 · 账号 a1：未通过（年龄：36 > 35）"."""
+    candidate = decision.candidate.name or decision.candidate.platform_cid
+    account = decision.account.desc or decision.account.platform_id
+    if decision.touch:
+        return _("%(candidate)s · %(job)s · 账号 %(account)s：通过") % {
+            "candidate": candidate,
+            "job": decision.job.name,
+            "account": account,
+        }
+    return _("%(candidate)s · %(job)s · 账号 %(account)s：未通过（%(reasons)s）") % {
+        "candidate": candidate,
+        "job": decision.job.name,
+        "account": account,
+        "reasons": reasons_text(decision.reasons),
+    }
+
+
+def _value_text(value: object) -> str:
+    """A criterion's actual or expected value for people: ranges as "18–35", lists joined."""
+    if value is None or value == "" or value == []:
+        return "-"
+    if isinstance(value, bool):
+        return _("是") if value else _("否")
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, list | tuple):
+        if len(value) == 2 and all(v is None or isinstance(v, int | float) for v in value):
+            low, high = ("" if v is None else _value_text(v) for v in value)
+            return f"{low}–{high}" if low or high else "-"
+        return "、".join(_value_text(v) for v in value)
+    if isinstance(value, dict):
+        words = {
+            "active_desc": _("活跃状态"),
+            "active_within_minutes": _("N 分钟内"),
+            "minutes_ago": _("分钟前"),
+            "schools": _("学校"),
+            "tier": _("层次"),
+        }
+        return "；".join(f"{words.get(k, k)}：{_value_text(v)}" for k, v in value.items())
+    return str(value)
+
+
+def criteria_table_html(details: list) -> str:
+    """Every criterion of a decision (`CriterionResult.to_dict()` rows) as a table, in Chinese."""
+    if not details:
+        return "-"
+    rows = []
+    for d in details:
+        if not isinstance(d, dict):
+            continue
+        passed = d.get("passed")
+        result = _("通过") if passed else _("未通过")
+        if d.get("missing"):
+            result = f"{result}（{_('缺少数据')}）"
+        actual = d.get("actual", d.get("value"))
+        code = d.get("code", d.get("criterion"))
+        rows.append((criterion_label(code), result, _value_text(actual), _value_text(d.get("expected"))))
+    return format_html(
+        '<table class="criteria-table"><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>{}</table>',
+        _("条件"),
+        _("结果"),
+        _("候选人"),
+        _("要求"),
+        format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", rows),
+    )
+
+
+_PROFILE_FIELDS = {
+    "candidate_id": _lazy("候选人ID"),
+    "name": _lazy("姓名"),
+    "age": _lazy("年龄"),
+    "degree": _lazy("学历"),
+    "work_years": _lazy("工作年限"),
+    "expected_cities": _lazy("期望城市"),
+    "expected_positions": _lazy("期望职位"),
+    "salary_min_k": _lazy("薪资下限"),
+    "salary_max_k": _lazy("薪资上限"),
+    "apply_status": _lazy("求职状态"),
+    "active_desc": _lazy("活跃状态"),
+    "active_time": _lazy("活跃时间"),
+    "schools": _lazy("学校"),
+    "companies": _lazy("公司"),
+    "work_titles": _lazy("职位"),
+    "work_duties": _lazy("工作内容"),
+    "skills": _lazy("技能"),
+}
+
+
+def profile_card_html(data: object) -> str:
+    """A parsed profile (`Profile.to_dict()`) as a card of labelled rows, never a JSON blob."""
+    if not data:
+        return "-"
+    profile = Profile.from_dict(data)
+    salary = "-"
+    if profile.salary_min_k is not None or profile.salary_max_k is not None:
+        salary = _value_text([profile.salary_min_k, profile.salary_max_k]) + "K"
+    rows = [
+        (_("姓名"), profile.name or "-"),
+        (_("年龄"), _value_text(profile.age)),
+        (_("学历"), profile.degree or "-"),
+        (_("工作年限"), "-" if profile.work_years is None else _("%(n)d 年") % {"n": profile.work_years}),
+        (_("期望城市"), _value_text(profile.expected_cities)),
+        (_("期望职位"), _value_text(profile.expected_positions)),
+        (_("期望薪资"), salary),
+        (_("学校"), _value_text(profile.schools)),
+        (_("公司"), _value_text(profile.companies)),
+        (_("职位"), _value_text(profile.work_titles)),
+        (_("技能"), _value_text(profile.skills)),
+        (_("活跃状态"), profile.active_desc or "-"),
+    ]
+    if profile.missing:
+        names = "、".join(str(_PROFILE_FIELDS.get(name, name)) for name in profile.missing)
+        rows.append((_("未能读取"), names))
+    return format_html(
+        '<dl class="profile-card" style="display:grid;grid-template-columns:max-content 1fr;gap:2px 12px;margin:0">'
+        "{}</dl>",
+        format_html_join("", '<dt style="font-weight:600">{}</dt><dd style="margin:0">{}</dd>', rows),
+    )

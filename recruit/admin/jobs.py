@@ -3,9 +3,13 @@ accounts (the domains of `recruit.models.jobs`)."""
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
 from django.db import models
-from django.urls import reverse
+from django.http import Http404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
@@ -13,8 +17,10 @@ from django.utils.translation import gettext_lazy as _
 from chatbot.engines import engine_kind
 from hunter_robot.admin import PauseResumeAdmin, TeamScopedAdmin, TeamScopedInline
 from recruit import jobconfig, selectors
+from recruit.admin.job_trial import JobTrialForm, try_chat, try_screening
 from recruit.models import AccountJob, Job, RecallStep, RecruitAccount, TimeSlot, UnknownAccount
 from recruit.services.actions import account_pause, account_resume
+from recruit.services.jobs import job_clone
 
 
 class RecallStepInline(TeamScopedInline, admin.TabularInline):
@@ -29,6 +35,8 @@ class JobAdmin(TeamScopedAdmin):
     search_fields = ("name", "platform_id")
     ordering = ("-pk",)  # the changelist's own default, also for the job picker's autocomplete pages
     inlines = [RecallStepInline]
+    change_form_template = "admin/recruit/job/change_form.html"  # adds 「试用此岗位」 to the toolbar
+    actions = ["clone"]
     readonly_fields = ("job_ref", "in_effect", "created_at", "updated_at")
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     # What an empty field means: the robot's default line (recruit.jobconfig).
@@ -89,6 +97,54 @@ class JobAdmin(TeamScopedAdmin):
         ),
         (_("时间"), {"fields": ("created_at", "updated_at")}),
     )
+
+    @admin.action(description=_("复制所选岗位（含筛选条件、话术、召回步骤）"), permissions=["add"])
+    def clone(self, request, queryset):
+        copies = [job_clone(job=job, user=request.user) for job in queryset.order_by("pk")]
+        names = "、".join(copy.name for copy in copies)
+        self.message_user(
+            request, _("已复制 %(n)d 个岗位：%(names)s") % {"n": len(copies), "names": names}, messages.SUCCESS
+        )
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.trial_view)
+        return [path("<path:object_id>/try/", view, name="recruit_job_try"), *super().get_urls()]
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and obj.pk is not None and self.has_change_permission(request, obj):
+            context["trial_url"] = reverse("admin:recruit_job_try", args=[obj.pk])
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def trial_view(self, request, object_id: str):
+        """「试用此岗位」: screen a pasted card and answer a typed message with this job's settings; stores
+        nothing (recruit.admin.job_trial). Only this user's teams' jobs, with the change permission."""
+        job = self.get_object(request, unquote(object_id))
+        if job is None:
+            raise Http404
+        if not self.has_change_permission(request, job):
+            raise PermissionDenied
+        form = JobTrialForm(request.POST if request.method == "POST" else None)
+        screening = chat = None
+        if form.is_bound and form.is_valid():
+            card, message = form.cleaned_data["card"], form.cleaned_data["message"].strip()
+            if card is not None:
+                screening = try_screening(job, card, form.cleaned_data["platform"])
+            if message:
+                chat = try_chat(job, message)
+        kind = engine_kind(job.robot_api)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": job,
+            "title": _("试用此岗位：%(name)s") % {"name": job.name},
+            "form": form,
+            "screening": screening,
+            "chat": chat,
+            "job_engine": ""
+            if kind == "rule"
+            else _("本岗位使用“%(engine)s”引擎，这里展示的是内置规则引擎的回复。") % {"engine": self.engine(job)},
+        }
+        return TemplateResponse(request, "admin/recruit/job/trial.html", context)
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         field = super().formfield_for_dbfield(db_field, request, **kwargs)

@@ -2,22 +2,33 @@
 
 from __future__ import annotations
 
-import json
-
 from django.contrib import admin
 from django.db import models
 from django.db.models import OuterRef, Q, Subquery
-from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from hunter_robot.admin import TeamScopedAdmin, TeamScopedInline, user_team_ids
+from recruit import presenters
 from recruit.models import Candidate, ScreeningDecision
+
+
+class SourceFilter(admin.SimpleListFilter):
+    """来源, with the sources' Chinese names (the values are fixed, so no team's data shows here)."""
+
+    title = _("来源")
+    parameter_name = "source"
+
+    def lookups(self, request, model_admin):
+        return [(source, presenters.source_label(source)) for source in ("filter", "prefilter")]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(source=self.value()) if self.value() else queryset
 
 
 class DecisionInline(TeamScopedInline, admin.TabularInline):
     model = ScreeningDecision
     extra = 0
-    fields = ("created_at", "job", "account", "touch", "reasons_text", "source")
+    fields = ("created_at", "job", "account", "touch", "reasons_text", "source_text")
     readonly_fields = fields
     ordering = ("-created_at",)
     show_change_link = True
@@ -28,7 +39,11 @@ class DecisionInline(TeamScopedInline, admin.TabularInline):
 
     @admin.display(description=_("原因"))
     def reasons_text(self, decision: ScreeningDecision) -> str:
-        return "；".join(decision.reasons) or "-"
+        return presenters.reasons_text(decision.reasons)
+
+    @admin.display(description=_("来源"))
+    def source_text(self, decision: ScreeningDecision) -> str:
+        return presenters.source_label(decision.source)
 
 
 @admin.register(Candidate)
@@ -62,31 +77,30 @@ class CandidateAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("解析后的简历"))
     def team_profile(self, candidate: Candidate) -> str:
-        profile = getattr(candidate, "visible_profile", candidate.profile)
-        if not profile:
-            return "-"
-        return format_html("<pre>{}</pre>", json.dumps(profile, ensure_ascii=False, indent=2))
+        return presenters.profile_card_html(getattr(candidate, "visible_profile", candidate.profile))
 
 
 @admin.register(ScreeningDecision)
 class ScreeningDecisionAdmin(TeamScopedAdmin):
     team_path = "job__team"
-    list_display = ("created_at", "candidate", "job", "account", "touch", "reasons_text", "source")
-    list_filter = ("touch", "source", "job", "account")
+    list_display = ("created_at", "sentence", "touch", "source_text")
+    list_display_links = ("sentence",)
+    list_filter = ("touch", SourceFilter, "job", "account")
     list_select_related = ("candidate", "job", "account")
     search_fields = ("candidate__name", "candidate__platform_cid")
-    readonly_fields = (
-        "account",
-        "job",
+    fields = (
+        "sentence",
         "candidate",
+        "job",
+        "account",
         "touch",
-        "reasons",
+        "reasons_text",
         "criteria_table",
-        "profile",
-        "source",
+        "profile_card",
+        "source_text",
         "created_at",
     )
-    exclude = ("raw_card", "details")
+    readonly_fields = fields
     date_hierarchy = "created_at"
 
     def has_add_permission(self, request):
@@ -95,25 +109,22 @@ class ScreeningDecisionAdmin(TeamScopedAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
+    @admin.display(description=_("筛选结论"))
+    def sentence(self, decision: ScreeningDecision) -> str:
+        return presenters.decision_sentence(decision)
+
     @admin.display(description=_("原因"))
     def reasons_text(self, decision: ScreeningDecision) -> str:
-        return "；".join(decision.reasons) or "-"
+        return presenters.reasons_text(decision.reasons)
+
+    @admin.display(description=_("来源"))
+    def source_text(self, decision: ScreeningDecision) -> str:
+        return presenters.source_label(decision.source)
+
+    @admin.display(description=_("解析后的简历"))
+    def profile_card(self, decision: ScreeningDecision) -> str:
+        return presenters.profile_card_html(decision.profile)
 
     @admin.display(description=_("各项判定"))
     def criteria_table(self, decision: ScreeningDecision) -> str:
-        rows = format_html_join(
-            "",
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            (
-                (d.get("code"), "✓" if d.get("passed") else "✗", d.get("actual"), d.get("expected"))
-                for d in decision.details
-            ),
-        )
-        return format_html(
-            "<table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>{}</table>",
-            _("条件"),
-            _("结果"),
-            _("候选人"),
-            _("要求"),
-            rows,
-        )
+        return presenters.criteria_table_html(decision.details)

@@ -53,4 +53,4 @@ class Notification(models.Model):
         indexes = [models.Index(fields=["status", "next_attempt_at"], name="notification_due")]
 
     def __str__(self) -> str:
-        return f"{self.kind} #{self.pk}"
+        return f"{self.get_kind_display()} #{self.pk}"

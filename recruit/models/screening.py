@@ -71,7 +71,10 @@ class ScreeningDecision(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{'✓' if self.touch else '✗'} {self.candidate_id}@{self.job_id}"
+        # One sentence: candidate, job, account, 通过/未通过 and the reasons in Chinese.
+        from recruit.presenters import decision_sentence
+
+        return decision_sentence(self)
 
 
 class Reservation(models.Model):
