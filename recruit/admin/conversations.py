@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from hunter_robot.admin import ObjectButtonsAdmin, TeamScopedAdmin
 from hunter_robot.models import AuditLog
 from recruit import presenters
+from recruit.admin.exports import ContactResultsExportMixin
 from recruit.models import Conversation, Message, ScreeningDecision
 from recruit.services.actions import (
     conversation_flag_clear,
@@ -29,7 +30,7 @@ def can_see_pii(request) -> bool:
 
 
 @admin.register(Conversation)
-class ConversationAdmin(ObjectButtonsAdmin, TeamScopedAdmin):
+class ConversationAdmin(ContactResultsExportMixin, ObjectButtonsAdmin, TeamScopedAdmin):
     team_path = "job__team"
     list_display = (
         "candidate_name",

@@ -65,6 +65,8 @@ class Conversation(models.Model):
     class Meta:
         verbose_name = _("会话")
         verbose_name_plural = _("会话")
+        # Exports of contact results (recruit.exports); full contact values also need view_contact_pii.
+        permissions = [("export_results", _("可导出联系结果"))]
         constraints = [models.UniqueConstraint(fields=["account", "job", "candidate"], name="conversation_unique")]
         indexes = [
             models.Index(fields=["job", "candidate"], name="conversation_job_candidate"),
