@@ -39,6 +39,18 @@ class Scope:
     account_id: int | None = None
     team_id: int | None = None
 
+    def filter(self, rows):
+        """Rows with a `job` and an `account` (greetings, conversations) narrowed to this scope."""
+        if self.teams is not None:
+            rows = rows.filter(job__team_id__in=self.teams)
+        if self.team_id is not None:
+            rows = rows.filter(job__team_id=self.team_id)
+        if self.job_id is not None:
+            rows = rows.filter(job_id=self.job_id)
+        if self.account_id is not None:
+            rows = rows.filter(account_id=self.account_id)
+        return rows
+
 
 @dataclass
 class FunnelRow:
@@ -57,19 +69,6 @@ class FunnelRow:
         """`key`'s count as a share of the greeted."""
         greeted = self.counts["greeted"]
         return self.counts[key] / greeted if greeted else None
-
-
-def _greetings(scope: Scope):
-    rows = Greeting.objects.all()
-    if scope.teams is not None:
-        rows = rows.filter(job__team_id__in=scope.teams)
-    if scope.team_id is not None:
-        rows = rows.filter(job__team_id=scope.team_id)
-    if scope.job_id is not None:
-        rows = rows.filter(job_id=scope.job_id)
-    if scope.account_id is not None:
-        rows = rows.filter(account_id=scope.account_id)
-    return rows
 
 
 def funnel(scope: Scope, start: date, end: date) -> tuple[list[FunnelRow], FunnelRow]:
@@ -95,7 +94,7 @@ def funnel(scope: Scope, start: date, end: date) -> tuple[list[FunnelRow], Funne
     }
     # DISTINCT: a conversation with several WeChat friends joins once per friend.
     rows = (
-        _greetings(scope)
+        scope.filter(Greeting.objects.all())
         .filter(day__gte=start, day__lte=end)
         .annotate(conversation=conversation)
         .order_by()
@@ -152,15 +151,7 @@ def quota_today(scope: Scope, today: date) -> list[QuotaUse]:
 def waiting_for_human(scope: Scope, *, limit: int = 20) -> tuple[list[Conversation], int]:
     """The conversations flagged "needs a human", most recent message first: up to `limit`, and how
     many there are. Two statements."""
-    rows = Conversation.objects.filter(needs_human=True)
-    if scope.teams is not None:
-        rows = rows.filter(job__team_id__in=scope.teams)
-    if scope.team_id is not None:
-        rows = rows.filter(job__team_id=scope.team_id)
-    if scope.job_id is not None:
-        rows = rows.filter(job_id=scope.job_id)
-    if scope.account_id is not None:
-        rows = rows.filter(account_id=scope.account_id)
+    rows = scope.filter(Conversation.objects.filter(needs_human=True))
     shown = list(
         rows.select_related("candidate", "job", "account")
         .defer("candidate__profile")

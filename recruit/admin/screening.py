@@ -25,7 +25,19 @@ class SourceFilter(admin.SimpleListFilter):
         return queryset.filter(source=self.value()) if self.value() else queryset
 
 
-class DecisionInline(TeamScopedInline, admin.TabularInline):
+class DecisionColumns:
+    """The reasons and source of a decision in Chinese, for the decision list and the candidate's inline."""
+
+    @admin.display(description=_("原因"))
+    def reasons_text(self, decision: ScreeningDecision) -> str:
+        return presenters.reasons_text(decision.reasons)
+
+    @admin.display(description=_("来源"))
+    def source_text(self, decision: ScreeningDecision) -> str:
+        return presenters.source_label(decision.source)
+
+
+class DecisionInline(DecisionColumns, TeamScopedInline, admin.TabularInline):
     model = ScreeningDecision
     extra = 0
     fields = ("created_at", "job", "account", "touch", "reasons_text", "source_text")
@@ -36,14 +48,6 @@ class DecisionInline(TeamScopedInline, admin.TabularInline):
 
     def has_add_permission(self, request, obj=None):
         return False
-
-    @admin.display(description=_("原因"))
-    def reasons_text(self, decision: ScreeningDecision) -> str:
-        return presenters.reasons_text(decision.reasons)
-
-    @admin.display(description=_("来源"))
-    def source_text(self, decision: ScreeningDecision) -> str:
-        return presenters.source_label(decision.source)
 
 
 @admin.register(Candidate)
@@ -81,7 +85,7 @@ class CandidateAdmin(admin.ModelAdmin):
 
 
 @admin.register(ScreeningDecision)
-class ScreeningDecisionAdmin(TeamScopedAdmin):
+class ScreeningDecisionAdmin(DecisionColumns, TeamScopedAdmin):
     team_path = "job__team"
     list_display = ("created_at", "sentence", "touch", "source_text")
     list_display_links = ("sentence",)
@@ -112,14 +116,6 @@ class ScreeningDecisionAdmin(TeamScopedAdmin):
     @admin.display(description=_("筛选结论"))
     def sentence(self, decision: ScreeningDecision) -> str:
         return presenters.decision_sentence(decision)
-
-    @admin.display(description=_("原因"))
-    def reasons_text(self, decision: ScreeningDecision) -> str:
-        return presenters.reasons_text(decision.reasons)
-
-    @admin.display(description=_("来源"))
-    def source_text(self, decision: ScreeningDecision) -> str:
-        return presenters.source_label(decision.source)
 
     @admin.display(description=_("解析后的简历"))
     def profile_card(self, decision: ScreeningDecision) -> str:
