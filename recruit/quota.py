@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import date, datetime, time, timedelta
+
+from django.utils import timezone
 
 
 def remaining(hello_sum: int, done: int) -> int:
@@ -40,3 +42,9 @@ def rescale(slots: list[tuple[time, int]], now: time, left: int) -> list[tuple[t
     for i in by_remainder[: left - sum(floors)]:
         floors[i] += 1
     return [(at, share) for (at, _mount), share in zip(kept, floors, strict=True)]
+
+
+def day_bounds(day: date) -> tuple[datetime, datetime]:
+    """[start, end) of a calendar day in TIME_ZONE, as aware datetimes for range filters."""
+    start = timezone.make_aware(datetime.combine(day, time.min))
+    return start, timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))

@@ -7,23 +7,19 @@ job with any activity, to the job's webhook in its format.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
 from recruit.models import Conversation, Greeting, Job, Notification
+from recruit.quota import day_bounds
 from recruit.services.notify import admin_url, notification_for, notifications_enqueue
 from wechat.models import WechatFriend
 
 CONTACT_MILESTONES = {"phone": "phone_at", "wechat": "wechat_at", "email": "email_at", "cv": "cv_at"}
 COUNTS = ("greeted", "replied", "contacts", *CONTACT_MILESTONES, "wechat_added", "interviews")
-
-
-def _day_bounds(day: date) -> tuple[datetime, datetime]:
-    start = timezone.make_aware(datetime.combine(day, time.min))
-    return start, timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
 
 
 def _within(field: str, start: datetime, end: datetime) -> Q:
@@ -34,7 +30,7 @@ def job_day_counts(day: date) -> dict[int, dict[str, int]]:
     """{job pk: counts} for the jobs with any activity on local `day`: greeted (greetings reported),
     replied (first replies), contacts (conversations with a phone, WeChat id, e-mail or CV obtained,
     and each kind), wechat_added (friend requests accepted), interviews (interview times agreed)."""
-    start, end = _day_bounds(day)
+    start, end = day_bounds(day)
     counts: dict[int, dict[str, int]] = {}
 
     def add(rows, job_key: str) -> None:

@@ -10,7 +10,7 @@ complete a task by alias (`wechat.services.friends`), even after its lease expir
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from hunter_robot import workqueue
 from recruit.models import Conversation
+from recruit.quota import day_bounds
 from recruit.services.notify import notification_enqueue
 from wechat.models import WechatAccount, WechatFriend, WechatTask
 
@@ -83,9 +84,7 @@ def daily_add_limit(account: WechatAccount) -> int:
 
 def local_day(now: datetime) -> tuple[datetime, datetime]:
     """[start, end) of the calendar day of `now` in TIME_ZONE."""
-    day = timezone.localdate(now)
-    start = timezone.make_aware(datetime.combine(day, time.min))
-    return start, timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
+    return day_bounds(timezone.localdate(now))
 
 
 def adds_handed_out(account: WechatAccount, now: datetime) -> int:
