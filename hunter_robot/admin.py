@@ -205,6 +205,20 @@ class PauseResumeAdmin(admin.ModelAdmin):
         self.message_user(request, _("已恢复 %(n)d 个账号") % {"n": resumed}, messages.SUCCESS)
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """A record written only by the system (audit rows, the bot's tasks): read, never added, edited or
+    deleted in the console."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class TeamScopedAdmin(TeamScopedFormfields, admin.ModelAdmin):
     """Staff see and edit only their teams' rows; superusers see all (CONTRACT §8).
 
@@ -265,7 +279,7 @@ class ApiKeyAdmin(ObjectButtonsAdmin, TeamScopedAdmin):
 
 
 @admin.register(AuditLog)
-class AuditLogAdmin(admin.ModelAdmin):
+class AuditLogAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "user", "action", "object_type", "object_id", "detail")
     list_select_related = ("user",)  # nullable, so Django's automatic select_related skips it
     list_filter = ("action", "object_type")
@@ -287,15 +301,6 @@ class AuditLogAdmin(admin.ModelAdmin):
             ids = model_admin.get_queryset(request).annotate(audit_id=Cast("pk", models.CharField()))
             visible |= Q(object_type=object_type, object_id__in=ids.values("audit_id"))
         return queryset.filter(visible)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 User = get_user_model()

@@ -15,7 +15,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from chatbot.contacts import mask_text
-from hunter_robot.admin import PauseResumeAdmin, TeamScopedAdmin, TeamScopedInline
+from hunter_robot.admin import PauseResumeAdmin, ReadOnlyAdmin, TeamScopedAdmin, TeamScopedInline
 from hunter_robot.models import AuditLog
 from recruit import presenters
 from recruit.admin.conversations import can_see_pii
@@ -218,7 +218,7 @@ class WechatFriendAdmin(TeamScopedAdmin):
 
 
 @admin.register(WechatTask)
-class WechatTaskAdmin(TeamScopedAdmin):
+class WechatTaskAdmin(ReadOnlyAdmin, TeamScopedAdmin):
     """What the WeChat bot was given to do and how it went; read-only (the bot's reports change it)."""
 
     team_path = "wechat_account__team"
@@ -239,15 +239,6 @@ class WechatTaskAdmin(TeamScopedAdmin):
         "done_at",
     )
     readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=_("内容"))
     def text(self, task: WechatTask) -> str:
