@@ -279,3 +279,18 @@ class WechatTaskFactory(factory.django.DjangoModelFactory):
     wechat_account = factory.SelfAttribute("friend.wechat_account")
     kind = "add_friend"
     msg = "您好"
+
+
+def staff_client(team: Team, *perms: str):
+    """A logged-in test client of a new staff user of `team` holding `perms` ("app_label.codename")."""
+    from django.contrib.auth.models import Permission
+    from django.test import Client
+
+    user = UserFactory()
+    team.members.add(user)
+    for dotted in perms:
+        app_label, codename = dotted.split(".")
+        user.user_permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+    client = Client()
+    client.force_login(user)
+    return client

@@ -7,9 +7,6 @@ import re
 from html import unescape
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -25,6 +22,7 @@ from tests.factories import (
     NotificationFactory,
     ScreeningDecisionFactory,
     TeamFactory,
+    staff_client,
 )
 from tests.recruit.fixtures import load_card
 
@@ -49,17 +47,6 @@ DETAILS = [
     {"code": "degree", "passed": True, "actual": "本科", "expected": "本科", "missing": False, "reason": ""},
     {"code": "city", "passed": False, "actual": [], "expected": ["北京"], "missing": True, "reason": "city: missing"},
 ]
-
-
-def staff_client(team, *perms: str) -> Client:
-    user = get_user_model().objects.create_user(f"staff-{team.pk}-{len(perms)}", is_staff=True)
-    team.members.add(user)
-    for dotted in perms:
-        app_label, codename = dotted.split(".")
-        user.user_permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ from datetime import date, datetime, time, timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -27,6 +26,7 @@ from tests.factories import (
     WechatAccountFactory,
     WechatFriendFactory,
     link,
+    staff_client,
 )
 
 User = get_user_model()
@@ -174,19 +174,8 @@ def test_conversations_waiting_for_a_human(seeded):
 # --- The page -----------------------------------------------------------------------------------------
 
 
-def staff(team, *perms: str) -> Client:
-    user = User.objects.create_user(f"staff-{team.name}-{len(perms)}", is_staff=True)
-    team.members.add(user)
-    for dotted in perms:
-        app_label, codename = dotted.split(".")
-        user.user_permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
-    client = Client()
-    client.force_login(user)
-    return client
-
-
 def test_the_page_renders_for_a_team_staff_user(seeded):
-    client = staff(seeded["a"], "recruit.view_conversation")
+    client = staff_client(seeded["a"], "recruit.view_conversation")
     page = client.get("/admin/", {"start": "2026-03-10", "end": "2026-03-11"}).content.decode()
 
     assert "招聘漏斗" in page and "<svg" in page and "今日配额使用" in page and "待人工处理" in page
@@ -199,21 +188,21 @@ def test_the_page_renders_for_a_team_staff_user(seeded):
 
 
 def test_a_staff_user_cannot_filter_on_another_teams_rows(seeded):
-    client = staff(seeded["a"], "recruit.view_conversation")
+    client = staff_client(seeded["a"], "recruit.view_conversation")
     page = client.get("/admin/", {"job": seeded["b_job"].pk}).content.decode()
     assert "errorlist" in page  # not one of the choices
     assert "B组岗位" not in page
 
 
 def test_the_form_shows_the_default_range(seeded):
-    page = staff(seeded["a"], "recruit.view_conversation").get("/admin/").content.decode()
+    page = staff_client(seeded["a"], "recruit.view_conversation").get("/admin/").content.decode()
     today = timezone.localdate()
     assert f'value="{today:%Y-%m-%d}"' in page
     assert f'value="{today - timedelta(days=13):%Y-%m-%d}"' in page
 
 
 def test_without_the_conversation_permission_the_plain_index(seeded):
-    page = staff(seeded["a"]).get("/admin/").content.decode()
+    page = staff_client(seeded["a"]).get("/admin/").content.decode()
     assert "招聘漏斗" not in page
 
 
@@ -226,7 +215,9 @@ def test_a_superuser_sees_every_team(seeded):
 
 
 def test_an_invalid_range_shows_an_error_and_the_default_range(seeded):
-    page = staff(seeded["a"], "recruit.view_conversation").get("/admin/", {"start": "2026-03-11", "end": "2026-03-10"})
+    page = staff_client(seeded["a"], "recruit.view_conversation").get(
+        "/admin/", {"start": "2026-03-11", "end": "2026-03-10"}
+    )
     assert "开始日期不能晚于结束日期" in page.content.decode()
 
 
@@ -237,7 +228,7 @@ def statements(client: Client) -> int:
 
 
 def test_the_page_costs_a_handful_of_statements_whatever_the_data_size(seeded):
-    client = staff(seeded["a"], "recruit.view_conversation")
+    client = staff_client(seeded["a"], "recruit.view_conversation")
     few = statements(client)
     for i in range(10):  # more of everything the page reads
         job = JobFactory(team=seeded["a"])

@@ -9,26 +9,12 @@ from html import unescape
 
 import pytest
 from django.apps import apps
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
-from django.test import Client
 from django.urls import reverse
 
-from tests.factories import JobFactory, TeamFactory
+from tests.factories import JobFactory, TeamFactory, staff_client
 from tests.recruit.fixtures import load_card
 
 pytestmark = pytest.mark.django_db
-
-
-def staff_client(team, *perms: str) -> Client:
-    user = get_user_model().objects.create_user(f"staff-{team.pk}-{'-'.join(perms)}", is_staff=True)
-    team.members.add(user)
-    for dotted in perms:
-        app_label, codename = dotted.split(".")
-        user.user_permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def text_of(html: str) -> str:
