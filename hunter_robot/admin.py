@@ -9,7 +9,9 @@ from django.contrib import admin, messages
 from django.contrib.admin.filters import AllValuesFieldListFilter, FieldListFilter, RelatedFieldListFilter
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import GroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Q
@@ -17,6 +19,9 @@ from django.db.models.functions import Cast
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
+from django_celery_beat.models import ClockedSchedule, CrontabSchedule, IntervalSchedule, PeriodicTask, SolarSchedule
+from unfold.admin import ModelAdmin
+from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 
 from hunter_robot.models import ApiKey, AuditLog, Team
 from hunter_robot.services import api_key_revoke
@@ -125,7 +130,7 @@ class TeamScopedInline(TeamScopedFormfields):
         return queryset if own is None else queryset.filter(pk__in=own)
 
 
-class ObjectButtonsAdmin(admin.ModelAdmin):
+class ObjectButtonsAdmin(ModelAdmin):
     """Buttons on a change page's toolbar that run one service on the object ("take over", "revoke").
 
     Each is its own small POST form (CSRF-protected, outside the change form, so neither Enter in a
@@ -175,7 +180,7 @@ class ObjectButtonsAdmin(admin.ModelAdmin):
         return super().render_change_form(request, context, add, change, form_url, obj)
 
 
-class PauseResumeAdmin(admin.ModelAdmin):
+class PauseResumeAdmin(ModelAdmin):
     """An account that can be paused (`active`): the list's pause/resume actions and ticking 启用 on its
     page both go through its audited services (`pause_service` / `resume_service`, called with
     `account=` and `user=`, returning whether they changed anything)."""
@@ -205,7 +210,7 @@ class PauseResumeAdmin(admin.ModelAdmin):
         self.message_user(request, _("已恢复 %(n)d 个账号") % {"n": resumed}, messages.SUCCESS)
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(ModelAdmin):
     """A record written only by the system (audit rows, the bot's tasks): read, never added, edited or
     deleted in the console."""
 
@@ -219,7 +224,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-class TeamScopedAdmin(TeamScopedFormfields, admin.ModelAdmin):
+class TeamScopedAdmin(TeamScopedFormfields, ModelAdmin):
     """Staff see and edit only their teams' rows; superusers see all (CONTRACT §8).
 
     `team_path` is the lookup from the model to its team.
@@ -235,7 +240,7 @@ class TeamScopedAdmin(TeamScopedFormfields, admin.ModelAdmin):
 
 
 @admin.register(Team)
-class TeamAdmin(TeamScopedFormfields, admin.ModelAdmin):
+class TeamAdmin(TeamScopedFormfields, ModelAdmin):
     list_display = ("name", "created_at")
     search_fields = ("name",)
     filter_horizontal = ("members",)
@@ -303,14 +308,30 @@ class AuditLogAdmin(ReadOnlyAdmin):
         return queryset.filter(visible)
 
 
+def reskin(model, base_admin) -> None:
+    """Register a third-party model's admin again on the console's skin (django-unfold's ModelAdmin
+    after the package's own class), keeping everything the package's admin does."""
+    admin.site.unregister(model)
+    admin.site.register(model, type(base_admin.__name__, (base_admin, ModelAdmin), {}))
+
+
+for schedule_model in (PeriodicTask, IntervalSchedule, CrontabSchedule, ClockedSchedule, SolarSchedule):
+    reskin(schedule_model, type(admin.site._registry[schedule_model]))
+reskin(Group, GroupAdmin)
+
 User = get_user_model()
 admin.site.unregister(User)
 
 
 @admin.register(User)
-class TeamScopedUserAdmin(DjangoUserAdmin):
+class TeamScopedUserAdmin(DjangoUserAdmin, ModelAdmin):
     """Staff see and pick only the users of their teams (and themselves); a user they add joins their
     teams. Only a superuser can make or edit a superuser (incl. its password), who sees every team."""
+
+    # The skin's forms for the user pages (same fields and validation as Django's).
+    form = UserChangeForm
+    add_form = UserCreationForm
+    change_password_form = AdminPasswordChangeForm
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)

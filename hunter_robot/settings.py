@@ -24,6 +24,10 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
+    # django-unfold skins the admin; it must come before django.contrib.admin (its templates win).
+    "unfold",
+    "unfold.contrib.filters",
+    "unfold.contrib.import_export",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -44,7 +48,6 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -99,12 +102,41 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 # --- i18n / time ----------------------------------------------------------------------------------
+# The console speaks LANGUAGE_CODE whatever the browser asks (there is no LocaleMiddleware): Chinese by
+# default, English with LANGUAGE_CODE=en.
 LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="zh-hans")
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 TIME_ZONE = env.str("TIME_ZONE", default="Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True
 LOCALE_PATHS = [BASE_DIR / "locale"]
+
+# The console's skin (django-unfold): branding and the sidebar, built per request by hunter_robot.console.
+UNFOLD = {
+    "SITE_TITLE": "hunter_robot.console.site_title",
+    "SITE_HEADER": "hunter_robot.console.site_title",
+    "SITE_SUBHEADER": "hunter_robot",
+    "SITE_SYMBOL": "smart_toy",
+    "SITE_URL": "/admin/",
+    "SHOW_VIEW_ON_SITE": False,
+    "COLORS": {
+        # Teal: the brand colour (primary buttons, links, the sidebar's active item, the funnel's bars).
+        "primary": {
+            "50": "oklch(98.4% .014 180.72)",
+            "100": "oklch(95.3% .051 180.801)",
+            "200": "oklch(91% .096 180.426)",
+            "300": "oklch(85.5% .138 181.071)",
+            "400": "oklch(77.7% .152 181.912)",
+            "500": "oklch(70.4% .14 182.503)",
+            "600": "oklch(60% .118 184.704)",
+            "700": "oklch(51.1% .096 186.391)",
+            "800": "oklch(43.7% .078 188.216)",
+            "900": "oklch(38.6% .063 188.416)",
+            "950": "oklch(27.7% .046 192.524)",
+        },
+    },
+    "SIDEBAR": {"show_search": True, "show_all_applications": False, "navigation": "hunter_robot.console.sidebar"},
+}
 
 STATIC_URL = "static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=str(VAR_DIR / "static"))

@@ -238,7 +238,7 @@ def two_teams(db) -> tuple[TeamData, TeamData]:
 def test_staff_of_one_team_see_no_trace_of_another_anywhere_in_the_console(two_teams):
     a, b = two_teams
     a.staff.user_permissions.add(*Permission.objects.all())  # incl. personal data and CVs
-    staff = Client(HTTP_ACCEPT_LANGUAGE="en")
+    staff = Client()
     staff.force_login(a.staff)
     seen = crawl(staff)
 
@@ -276,7 +276,7 @@ def test_staff_of_one_team_see_no_trace_of_another_anywhere_in_the_console(two_t
 
 def test_the_same_crawl_as_a_superuser_shows_every_team(two_teams):
     _a, b = two_teams
-    root = Client(HTTP_ACCEPT_LANGUAGE="en")
+    root = Client()
     root.force_login(User.objects.create_superuser("root-crawler", "root@example.com", None))
     text = crawl(root).text()
     missing = {

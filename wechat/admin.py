@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from unfold.admin import TabularInline
 
 from chatbot.contacts import mask_text
 from hunter_robot.admin import PauseResumeAdmin, ReadOnlyAdmin, TeamScopedAdmin, TeamScopedInline
@@ -62,7 +63,7 @@ class SameTeamLinks(BaseInlineFormSet):
                 form.add_error("recruit_account", _("只能关联同一团队的招聘账号"))
 
 
-class WechatAccountLinkInline(TeamScopedInline, admin.TabularInline):
+class WechatAccountLinkInline(TeamScopedInline, TabularInline):
     model = WechatAccountLink
     formset = SameTeamLinks
     extra = 0

@@ -67,7 +67,10 @@ class ApiEnvelopeMiddleware:
         request.request_id = uuid.uuid4().hex[:12]
         if not is_api_path(request.path_info):
             return self.get_response(request)
-        response = self.get_response(request)
+        # API messages are English, read in bot logs; the console speaks LANGUAGE_CODE. Restored after
+        # the call, so the worker thread's next (console) request is not left in English.
+        with translation.override("en"):
+            response = self.get_response(request)
         response["X-Request-ID"] = request.request_id
         if response.get("Content-Type") == CONTENT_TYPE:
             return response
@@ -88,8 +91,6 @@ class ApiEnvelopeMiddleware:
     def process_view(self, request, view_func, view_args, view_kwargs):
         if not is_api_path(request.path_info):
             return None
-        # After LocaleMiddleware: API messages are English, read in bot logs (the admin stays Chinese).
-        translation.activate("en")
         # CONTRACT order: unknown URL → wrong method → body too large → authentication → …
         view = view_class(view_func)
         if request.method != "POST":

@@ -1,4 +1,4 @@
-"""The console's home: the funnel dashboard above the admin's app list (`templates/admin/index.html`).
+"""The console's home: the funnel dashboard (`templates/admin/index.html`).
 
 `dashboard_index` is served at `/admin/` in front of the admin site's own index and renders it with the
 dashboard's context: a small GET form (date range, team, job, account), the funnel by greeting day as an
@@ -26,7 +26,7 @@ from recruit.models import Job, RecruitAccount
 DEFAULT_DAYS = 14
 WAITING_SHOWN = 10
 MAX_DAYS = 366
-STAGE_COLOURS = ("#417690", "#5b9bd5", "#70ad47", "#ffc000", "#c0504d")
+STAGE_COLOURS = ("#0f766e", "#14b8a6", "#5eead4", "#f59e0b", "#ef4444")  # the brand teal, then warm
 
 
 def _date_input() -> forms.DateInput:
@@ -180,4 +180,4 @@ def dashboard_context(request) -> dict:
 
 def dashboard_index(request):
     """The admin's index with the dashboard; wrapped by `admin.site.admin_view` in the URLconf."""
-    return admin.site.index(request, extra_context=dashboard_context(request))
+    return admin.site.index(request, extra_context={"title": _("工作台"), **dashboard_context(request)})

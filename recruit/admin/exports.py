@@ -18,7 +18,7 @@ from import_export import resources
 from import_export.admin import ExportMixin
 from import_export.fields import Field
 from import_export.formats import base_formats
-from import_export.forms import ExportForm
+from unfold.contrib.import_export.forms import ExportForm
 
 from recruit import exports
 

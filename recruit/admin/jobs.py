@@ -13,6 +13,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
+from unfold.admin import ModelAdmin, TabularInline
 
 from chatbot.engines import engine_kind
 from hunter_robot.admin import PauseResumeAdmin, TeamScopedAdmin, TeamScopedInline
@@ -23,7 +24,7 @@ from recruit.services.actions import account_pause, account_resume
 from recruit.services.jobs import job_clone
 
 
-class RecallStepInline(TeamScopedInline, admin.TabularInline):
+class RecallStepInline(TeamScopedInline, TabularInline):
     model = RecallStep
     extra = 0
 
@@ -199,7 +200,7 @@ def usage_today(link: AccountJob) -> str:
     return f"{done} / {link.hello_sum}"
 
 
-class AccountJobInline(TeamScopedInline, admin.TabularInline):
+class AccountJobInline(TeamScopedInline, TabularInline):
     model = AccountJob
     extra = 0
     fields = ("job", "linked", "position", "hello_sum", "active", "slots_summary", "today", "edit_link")
@@ -249,7 +250,7 @@ class RecruitAccountAdmin(PauseResumeAdmin, TeamScopedAdmin):
         return obj.account_id if obj.pk else "-"
 
 
-class TimeSlotInline(TeamScopedInline, admin.TabularInline):
+class TimeSlotInline(TeamScopedInline, TabularInline):
     model = TimeSlot
     extra = 1
 
@@ -277,7 +278,7 @@ class AccountJobAdmin(TeamScopedAdmin):
 
 
 @admin.register(UnknownAccount)
-class UnknownAccountAdmin(admin.ModelAdmin):
+class UnknownAccountAdmin(ModelAdmin):
     """Superusers only: a row has no team (it is by definition unregistered), and its accountID may be
     another team's bot's, so no team's staff may see it."""
 

@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.db import models
 from django.db.models import OuterRef, Q, Subquery
 from django.utils.translation import gettext_lazy as _
+from unfold.admin import ModelAdmin, TabularInline
 
 from hunter_robot.admin import TeamScopedAdmin, TeamScopedInline, user_team_ids
 from recruit import presenters
@@ -37,7 +38,7 @@ class DecisionColumns:
         return presenters.source_label(decision.source)
 
 
-class DecisionInline(DecisionColumns, TeamScopedInline, admin.TabularInline):
+class DecisionInline(DecisionColumns, TeamScopedInline, TabularInline):
     model = ScreeningDecision
     extra = 0
     fields = ("created_at", "job", "account", "touch", "reasons_text", "source_text")
@@ -51,7 +52,7 @@ class DecisionInline(DecisionColumns, TeamScopedInline, admin.TabularInline):
 
 
 @admin.register(Candidate)
-class CandidateAdmin(admin.ModelAdmin):
+class CandidateAdmin(ModelAdmin):
     list_display = ("name", "platform", "platform_cid", "do_not_contact", "updated_at")
     list_filter = ("platform", "do_not_contact")
     search_fields = ("name", "platform_cid")

@@ -155,7 +155,7 @@ def test_a_recruiters_day_in_the_console(live_server, browser, shots, screenshot
 
     def open_page(path: str):
         browser.get(base + path)
-        return wait.until(ec.presence_of_element_located((By.ID, "content")))
+        return wait.until(ec.presence_of_element_located((By.ID, "page")))
 
     # 10:00 in Asia/Shanghai today, so the slots at 15:30 and 16:00 are still ahead in task/fetch.
     morning = datetime.combine(timezone.localdate(), datetime.min.time().replace(hour=10)).replace(
@@ -181,7 +181,7 @@ def test_a_recruiters_day_in_the_console(live_server, browser, shots, screenshot
         browser.find_element(By.ID, "id_password").send_keys(PASSWORD)
         shots("login")
         browser.find_element(By.CSS_SELECTOR, "#login-form [type=submit]").click()
-        wait.until(ec.presence_of_element_located((By.ID, "user-tools")))
+        wait.until(ec.presence_of_element_located((By.ID, "nav-sidebar")))
 
         # 2. The account's daily task: helloSum 50 -> 33, the 09:00 slot -> 15:30 with 7.
         open_page(f"/admin/recruit/accountjob/{task.pk}/change/")
@@ -201,7 +201,7 @@ def test_a_recruiters_day_in_the_console(live_server, browser, shots, screenshot
         mount.send_keys("7")
         shots("task-edited")
         browser.find_element(By.NAME, "_save").click()
-        wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "ul.messagelist li.success")))
+        wait.until(ec.url_matches(r"/admin/recruit/accountjob/(\?.*)?$"))  # saved: back on the list
         shots("task-saved")
         task.refresh_from_db()
         assert task.hello_sum == 33
@@ -216,7 +216,7 @@ def test_a_recruiters_day_in_the_console(live_server, browser, shots, screenshot
 
         # 4. A conversation's transcript, contacts masked (the group has no personal-data permission).
         open_page(f"/admin/recruit/conversation/{conversation.pk}/change/")
-        content = browser.find_element(By.ID, "content").text
+        content = browser.find_element(By.ID, "main").text
         assert GREETING in content and QUESTION in content
         assert "13800138000" not in browser.page_source
         shots("conversation")
@@ -231,7 +231,7 @@ def test_a_recruiters_day_in_the_console(live_server, browser, shots, screenshot
             next(o.get_attribute("value") for o in format_select.options if "csv" in o.text.lower())
         )
         shots("export-form")
-        browser.find_element(By.CSS_SELECTOR, "#content form [type=submit]").click()
+        browser.find_element(By.CSS_SELECTOR, "#main form[method=POST] [type=submit]").click()
         exported = wait_for_download(browser.downloads, ".csv").read_bytes()
         assert exported.startswith(BOM)
         text = exported[len(BOM) :].decode("utf-8")
@@ -243,7 +243,7 @@ def test_a_recruiters_day_in_the_console(live_server, browser, shots, screenshot
         open_page("/admin/")
         heading = wait.until(ec.visibility_of_element_located((By.CSS_SELECTOR, "#funnel h2")))
         assert "招聘漏斗" in heading.text
-        assert account.account_id in browser.find_element(By.ID, "content").text  # today's quota use
+        assert account.account_id in browser.find_element(By.ID, "main").text  # today's quota use
         shots("dashboard")
 
     assert AccountJob.objects.get(pk=task.pk).hello_sum == 33
