@@ -7,7 +7,7 @@ PORT ?= 8000
 # In the environment too: settings build SITE_URL (links in notifications) from them when it is unset.
 export HOST PORT
 
-.PHONY: run test install migrate seed lint format worker clean
+.PHONY: run demo test install migrate seed lint format worker clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,11 @@ seed: migrate
 
 run: seed
 	$(BIN)/python manage.py runserver_all --host $(HOST) --port $(PORT)
+
+# The server (as `make run`), then the bot simulator against it: the funnel it produced and the invariant
+# check; the server keeps running for the console until Ctrl-C. Options: `make demo ARGS="--candidates 80"`.
+demo: seed
+	$(BIN)/python manage.py simulate --serve --stay --base-url http://$(HOST):$(PORT) --candidates 40 --concurrency 4 --delay 0.1 $(ARGS)
 
 test: install
 	$(BIN)/python -m pytest $(ARGS)

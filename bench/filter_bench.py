@@ -77,7 +77,8 @@ def free_port() -> int:
 
 
 class Server:
-    """gunicorn (gthread) serving the project on 127.0.0.1, with its own database."""
+    """gunicorn serving the project on 127.0.0.1, with its own database: gthread (`threads` per worker),
+    "sync" (one request at a time per worker process) or "production" (gunicorn.conf.py's own model)."""
 
     def __init__(
         self,
@@ -87,6 +88,7 @@ class Server:
         threads: int,
         workdir: Path,
         extra_env: dict[str, str] | None = None,
+        worker_class: str = "gthread",
     ):
         self.workdir = workdir
         self.port = free_port()
@@ -94,6 +96,7 @@ class Server:
         self.database_url = database_url or f"sqlite:///{workdir / 'db.sqlite3'}"
         self.workers = workers
         self.threads = threads
+        self.worker_class = worker_class
         self.log_path = workdir / "gunicorn.log"
         self.env = {
             **os.environ,
@@ -126,27 +129,13 @@ class Server:
 
     def start(self) -> None:
         log = self.log_path.open("wb")
+        command = [sys.executable, "-m", "gunicorn", "hunter_robot.wsgi:application", "--bind", f"{HOST}:{self.port}"]
+        if self.worker_class != "production":  # "production": the worker model of gunicorn.conf.py, as deployed
+            command += ["--worker-class", self.worker_class, "--workers", str(self.workers)]
+            command += ["--threads", str(self.threads)] if self.worker_class == "gthread" else []
+            command += ["--keep-alive", "30", "--timeout", "60"]
         self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "hunter_robot.wsgi:application",
-                "--bind",
-                f"{HOST}:{self.port}",
-                "--worker-class",
-                "gthread",
-                "--workers",
-                str(self.workers),
-                "--threads",
-                str(self.threads),
-                "--keep-alive",
-                "30",
-                "--timeout",
-                "60",
-                "--log-level",
-                "warning",
-            ],
+            [*command, "--log-level", "warning"],
             cwd=ROOT,
             env=self.env,
             stdout=log,

@@ -136,8 +136,10 @@ def _intl_hit(match: re.Match[str]) -> _Hit | None:
     return _Hit("phone", match.start(), match.start() + len(trimmed), "+" + digits)
 
 
-def _scan(text: str) -> list[_Hit]:
-    """Every contact detail in `text` with its span, in the order the caller should trust them."""
+def _scan(text: str, *, loose: bool = True) -> list[_Hit]:
+    """Every contact detail in `text` with its span, in the order the caller should trust them. Without
+    `loose`, the guesses made for chat text are left out (any id-looking token in a message that
+    mentions WeChat, a line that is only such a token): in machine text they hit identifiers."""
     half = halfwidth(text)
     hits: list[_Hit] = []
     for match in _EMAIL.finditer(half):
@@ -157,7 +159,7 @@ def _scan(text: str) -> list[_Hit]:
             if value.isalpha() and value.lower() in _NOT_IDS:
                 continue
             hits.append(_Hit("wechat", ident.start(), ident.end(), value))
-    if not any(hit.kind == "wechat" for hit in hits) and _WX_MENTION.search(half):
+    if loose and not any(hit.kind == "wechat" for hit in hits) and _WX_MENTION.search(half):
         for match in _ID_TOKEN.finditer(half):
             token = match.group(0)
             if any(ch in "0123456789_-" for ch in token) and not _overlaps(hits, match.start(), match.end()):
@@ -173,7 +175,7 @@ def _scan(text: str) -> list[_Hit]:
     # A bubble that is nothing but an id-looking token is a WeChat id; plain words ("hello") are not,
     # so the token needs a digit, "_" or "-".
     offset = 0
-    for line in half.split("\n"):
+    for line in half.split("\n") if loose else ():
         token = line.strip().rstrip("。.!！")
         if (
             _WECHAT_FULL.fullmatch(token)
@@ -304,16 +306,45 @@ def mask_email(value: str) -> str:
     return f"{local[:2] if len(local) > 2 else local[:1]}****@{domain}"
 
 
+def mask_name(name: str) -> str:
+    """A candidate's name outside a permitted view: the first character and "**" whatever the length
+    ("张**", "J**"), so neither the given name nor its length shows; "" for no name."""
+    text = (name or "").strip()
+    return f"{text[0]}**" if text else ""
+
+
+# A one-character "name" would mask that character everywhere; such names are only masked as a whole.
+_MIN_NAME_IN_TEXT = 2
+
+
+def unmask_name(text: str, name: str) -> str:
+    """`text` with the masked form of `name` ("张**") written back in full: an engine that saw only the
+    mask and addressed the candidate with it, in a reply that goes to the candidate themselves."""
+    masked = mask_name(name)
+    return text.replace(masked, name.strip()) if masked and text else text
+
+
 _MASKERS = {"phone": mask_phone, "wechat": mask_wechat, "email": mask_email}
 
 
-def mask_text(text: str) -> str:
-    """`text` with every phone number, WeChat id and e-mail masked, the rest untouched. Used before a
-    transcript leaves the server (LLM, external engine)."""
+def mask_text(text: str, *, names: tuple[str, ...] | list[str] = (), loose: bool = True) -> str:
+    """`text` with every phone number, WeChat id and e-mail masked, and each of `names` (the
+    candidate's, when known) replaced by its mask; the rest untouched. Used before a transcript leaves
+    the server (LLM, external engine) and wherever a person may not see the values. `loose=False` is for
+    machine text (logs, tracebacks): WeChat ids only after a WeChat keyword (see `_scan`)."""
     if not text:
         return text or ""
+    text = _mask_contacts(text, loose=loose)
+    for name in names:
+        name = (name or "").strip()
+        if len(name) >= _MIN_NAME_IN_TEXT:
+            text = re.compile(re.escape(name), re.IGNORECASE).sub(mask_name(name).replace("\\", "\\\\"), text)
+    return text
+
+
+def _mask_contacts(text: str, *, loose: bool) -> str:
     spans: list[_Hit] = []
-    for hit in sorted(_scan(text), key=lambda h: (h.start, h.kind != "phone")):
+    for hit in sorted(_scan(text, loose=loose), key=lambda h: (h.start, h.kind != "phone")):
         if not _overlaps(spans, hit.start, hit.end):
             spans.append(hit)
     out = []

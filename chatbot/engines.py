@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 
@@ -13,12 +15,60 @@ from django.conf import settings
 from chatbot.external import ExternalEngine, resolve_external_url
 from chatbot.llm import LLMConfig, LLMEngine
 from chatbot.rule import RuleEngine
-from chatbot.types import ChatContext, Engine, EngineError, EngineReply
+from chatbot.types import ChatContext, Engine, EngineError, EngineReply, EngineTimeout
+from hunter_robot import metrics
 
 logger = logging.getLogger(__name__)
 
-# Engine calls wait on I/O; a shared pool bounds the threads a hung peer can pin.
-_pool = ThreadPoolExecutor(max_workers=64, thread_name_prefix="engine")
+
+class EngineBusy(Exception):
+    """Every engine slot of this process is taken (`EngineSlots`)."""
+
+
+class EngineSlots:
+    """At most `settings.ENGINE_MAX_IN_FLIGHT` engine calls in flight in this process, each on a thread
+    of the engines' own pool.
+
+    A call holds its slot until the engine returns, not until its caller stops waiting: a hung peer
+    keeps its slots, and a turn over the bound is told so at once (`submit` returns None) instead of
+    queueing behind it, so a hung engine pins at most that many of a web worker's threads and never
+    starves the bot endpoints. Per process: gunicorn's N workers allow N x the bound in all.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.limit = 0
+        self._semaphore: threading.BoundedSemaphore | None = None
+        self._pool: ThreadPoolExecutor | None = None
+
+    def _current(self) -> tuple[threading.BoundedSemaphore, ThreadPoolExecutor]:
+        limit = max(1, settings.ENGINE_MAX_IN_FLIGHT)
+        with self._lock:
+            if limit != self.limit or self._pool is None:
+                # A changed setting (tests, a reload) starts a new pair; calls already running finish
+                # on the old pool and free the old semaphore.
+                if self._pool is not None:
+                    self._pool.shutdown(wait=False)
+                self.limit = limit
+                self._semaphore = threading.BoundedSemaphore(limit)
+                self._pool = ThreadPoolExecutor(max_workers=limit, thread_name_prefix="engine")
+            return self._semaphore, self._pool
+
+    def submit(self, fn: Callable, /, *args, **kwargs) -> Future | None:
+        """Run `fn` on the pool if a slot is free (never waits for one); None when all are taken."""
+        semaphore, pool = self._current()
+        if not semaphore.acquire(blocking=False):
+            return None
+        try:
+            future = pool.submit(fn, *args, **kwargs)
+        except BaseException:
+            semaphore.release()
+            raise
+        future.add_done_callback(lambda _done: semaphore.release())
+        return future
+
+
+slots = EngineSlots()
 _rule = RuleEngine()
 # The deadline leaves this much for saving the reply and answering.
 DEADLINE_MARGIN = 0.5
@@ -68,8 +118,9 @@ class Outcome:
 
 
 def run_turn(robot_api: str, ctx: ChatContext, *, deadline: float | None = None) -> Outcome:
-    """Ask the job's engine; on any failure or past the deadline, answer `algo_abnormal` with the
-    rule engine's reply for this turn (never empty). Never raises."""
+    """Ask the job's engine; on any failure, past the deadline, or with every engine slot of this
+    process taken (`slots`: answered at once), answer `algo_abnormal` with the rule engine's reply for
+    this turn (never empty). Never raises."""
     deadline = settings.CHAT_DEADLINE if deadline is None else deadline
     engine, model = engine_for(robot_api)
     ctx.model = model
@@ -78,17 +129,26 @@ def run_turn(robot_api: str, ctx: ChatContext, *, deadline: float | None = None)
     error = ""
     if engine is _rule:
         reply = _rule.reply(ctx, timeout=budget)
+        metrics.engine_turn("rule", "ok", time.monotonic() - started)
         return Outcome(reply=reply, engine="rule", latency_ms=int((time.monotonic() - started) * 1000))
-    future = _pool.submit(engine.reply, ctx, timeout=budget)
+    future = slots.submit(engine.reply, ctx, timeout=budget)
+    outcome = "ok"
     try:
+        if future is None:
+            raise EngineBusy(f"{slots.limit} calls in flight in this process")
         reply = future.result(timeout=budget)
+    except EngineBusy as exc:
+        error, outcome = f"{engine.name}: busy, {exc}", "busy"
     except FutureTimeout:
-        error = f"{engine.name}: no answer within {budget:.1f}s"
+        error, outcome = f"{engine.name}: no answer within {budget:.1f}s", "timeout"
+    except EngineTimeout as exc:
+        error, outcome = f"{engine.name}: {exc}", "timeout"
     except EngineError as exc:
-        error = f"{engine.name}: {exc}"
+        error, outcome = f"{engine.name}: {exc}", "error"
     except Exception as exc:  # an engine bug must not cost the bot its answer
         logger.exception("engine %s crashed", engine.name)
-        error = f"{engine.name}: {type(exc).__name__}"
+        error, outcome = f"{engine.name}: {type(exc).__name__}", "crash"
+    metrics.engine_turn(engine.name, outcome, time.monotonic() - started)
     latency = int((time.monotonic() - started) * 1000)
     if not error:
         return Outcome(reply=reply, engine=engine.name, latency_ms=latency)

@@ -1,10 +1,16 @@
-"""The external algorithm backend (the original deployment's contract, CONTRACT section 5)."""
+"""The external algorithm backend (the original deployment's contract, CONTRACT section 5).
+
+The backend gets the candidate's new lines with contact details and the candidate's name masked (the
+conversation id it keys on carries the platform's candidate id, as the contract says); a reply that
+addresses the candidate by the mask gets the name back.
+"""
 
 from __future__ import annotations
 
 import httpx
 
-from chatbot.types import FINISH, NEED_CONTACT, NORMAL_CHAT, ChatContext, EngineError, EngineReply
+from chatbot.contacts import mask_text, unmask_name
+from chatbot.types import FINISH, NEED_CONTACT, NORMAL_CHAT, ChatContext, EngineError, EngineReply, EngineTimeout
 
 REFUSAL_INTENT = "拒绝"
 
@@ -39,14 +45,14 @@ class ExternalEngine:
     def reply(self, ctx: ChatContext, *, timeout: float) -> EngineReply:
         body = {
             "conversation_id": ctx.conversation_key,
-            "message": ctx.new_user_text,
+            "message": mask_text(ctx.new_user_text, names=(ctx.candidate_name,)),
             # The backend expects wall-clock time without an offset; the caller picks the zone.
             "message_time": ctx.message_time.strftime("%Y-%m-%d %H:%M:%S"),
         }
         try:
             response = _client.post(self.url, json=body, timeout=httpx.Timeout(max(0.05, timeout)))
         except httpx.TimeoutException:
-            raise EngineError(f"timeout after {timeout:.1f}s") from None
+            raise EngineTimeout(f"timeout after {timeout:.1f}s") from None
         except httpx.HTTPError as exc:
             raise EngineError(f"connection error ({type(exc).__name__})") from None
         if response.status_code != 200:
@@ -68,7 +74,8 @@ class ExternalEngine:
             raise EngineError("empty message")
         intent = data.get("last_message_intent")
         intent = intent.strip() if isinstance(intent, str) else ""
-        return EngineReply(next_step=next_step_for(intent, ctx), content=message.strip(), intent=intent[:64])
+        content = unmask_name(message.strip(), ctx.candidate_name)
+        return EngineReply(next_step=next_step_for(intent, ctx), content=content, intent=intent[:64])
 
 
 def next_step_for(intent: str, ctx: ChatContext) -> str:

@@ -1,8 +1,13 @@
 """The `llm` / `llm:<model>` engine: an OpenAI-compatible chat model answering in validated JSON.
 
-The model gets the job script, the policy and the (already masked) transcript and must answer
+The model gets the job script, the policy and the transcript and must answer
 {"intent", "reply", "next_step", "contact"}. Anything else, and every transport failure, is an
 EngineError so the caller falls back to the rule engine.
+
+Nothing personal leaves in the prompt: contact details are masked in every line (the caller masks them
+already; masking again is idempotent), and so is the candidate's name ("张**"), in the prompt and
+wherever a line repeats it. A reply addressing the candidate by the mask gets the name back: it goes to
+the candidate themselves.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from typing import Any
 
 import openai
 
-from chatbot.contacts import normalise_email, normalise_phone, normalise_wechat
+from chatbot.contacts import mask_name, mask_text, normalise_email, normalise_phone, normalise_wechat, unmask_name
 from chatbot.types import (
     FINISH,
     INTERVIEW_AGREED,
@@ -30,6 +35,7 @@ from chatbot.types import (
     Contacts,
     EngineError,
     EngineReply,
+    EngineTimeout,
     JobScript,
     Turn,
 )
@@ -40,6 +46,7 @@ SYSTEM_PREFIX = "[系统提示] "
 MAX_TURNS = 60
 MAX_JD_CHARS = 4000
 MAX_RECALL_CHARS = 300
+MAX_RUBRIC_REASON_CHARS = 300
 # A retry is only worth it if the second attempt has a realistic chance to finish in time.
 MIN_ATTEMPT_SECONDS = 1.0
 RETRY_BACKOFF_SECONDS = 0.2
@@ -85,7 +92,9 @@ class LLMEngine:
         messages = [{"role": "system", "content": system_prompt(ctx)}, *transcript_messages(ctx)]
         content, usage = self._complete(model, messages, timeout=timeout)
         answer = _parse_object(content)
-        return _engine_reply(answer, model=model, usage=usage)
+        reply = _engine_reply(answer, model=model, usage=usage)
+        reply.content = unmask_name(reply.content, ctx.candidate_name)
+        return reply
 
     def personalise_recall(
         self,
@@ -98,13 +107,19 @@ class LLMEngine:
         model: str = "",
     ) -> str:
         """A nudge rewritten for this candidate; EngineError on anything unusable (caller keeps the
-        template)."""
+        template). The model sees the name masked, also inside the template, and writes the mask where it
+        addresses the candidate; the nudge gets the name back."""
+        names = (name,)
         messages = [
             {"role": "system", "content": _recall_prompt(job)},
             {
                 "role": "user",
                 "content": json.dumps(
-                    {"候选人称呼": name, "候选人背景": profile_summary, "模板消息": template_msg},
+                    {
+                        "候选人称呼": mask_name(name),
+                        "候选人背景": mask_text(profile_summary, names=names),
+                        "模板消息": mask_text(template_msg, names=names),
+                    },
                     ensure_ascii=False,
                 ),
             },
@@ -114,10 +129,31 @@ class LLMEngine:
         msg = answer.get("msg")
         if not isinstance(msg, str) or not msg.strip():
             raise EngineError("invalid answer: msg missing or empty")
-        msg = msg.strip()
+        msg = unmask_name(msg.strip(), name)
         if len(msg) > MAX_RECALL_CHARS:
             raise EngineError("invalid answer: msg too long")
         return msg
+
+    def score_rubric(self, *, rubric: str, profile: dict, timeout: float, model: str = "") -> tuple[int, str]:
+        """(score 0..100, one-line reason) of a candidate's profile against a job's rubric (CONTRACT §9
+        second-stage screening); EngineError on anything unusable. The caller masks the profile: no name,
+        id or contact detail is in it, and none is added here."""
+        messages = [
+            {"role": "system", "content": _rubric_prompt(rubric)},
+            {"role": "user", "content": json.dumps(profile, ensure_ascii=False)},
+        ]
+        content, _usage = self._complete(model or self.config.model, messages, timeout=timeout)
+        answer = _parse_object(content)
+        score = answer.get("score")
+        if isinstance(score, float) and score.is_integer():
+            score = int(score)
+        if not isinstance(score, int) or isinstance(score, bool) or not 0 <= score <= 100:
+            raise EngineError("invalid answer: score must be an integer 0..100")
+        reason = answer.get("reason")
+        if not isinstance(reason, str) or not reason.strip():
+            raise EngineError("invalid answer: reason missing or empty")
+        reason = " ".join(reason.split())
+        return score, reason[:MAX_RUBRIC_REASON_CHARS]
 
     def _complete(self, model: str, messages: list[dict], *, timeout: float) -> tuple[str, Any]:
         """One chat completion within `timeout` seconds in total, retries included."""
@@ -136,11 +172,13 @@ class LLMEngine:
                 reason = f"HTTP {exc.status_code}"
                 retryable = exc.status_code in (408, 409, 429) or exc.status_code >= 500
             except openai.APITimeoutError:
-                raise EngineError(f"timeout after {budget:.1f}s") from None
+                raise EngineTimeout(f"timeout after {budget:.1f}s") from None
             except openai.APIConnectionError:
                 reason, retryable = "connection error", True
             except openai.OpenAIError as exc:
                 # Response validation and similar SDK errors: the peer is not speaking the protocol.
+                raise EngineError(f"invalid response ({type(exc).__name__})") from None
+            except ValueError as exc:  # a 200 whose body is not JSON: the SDK lets json's error through
                 raise EngineError(f"invalid response ({type(exc).__name__})") from None
             else:
                 return _first_content(response), getattr(response, "usage", None)
@@ -231,18 +269,20 @@ def _contacts(raw: dict) -> Contacts:
 def transcript_messages(ctx: ChatContext) -> list[dict[str, str]]:
     """Transcript turns as chat messages: the candidate is the user, every robot-side line (robot or
     recruiter) the assistant, system notices a prefixed user line (models handle a single system
-    prompt best)."""
+    prompt best). Contact details and the candidate's name are masked in every line."""
     turns: list[Turn] = ctx.transcript[-MAX_TURNS:]
+    names = (ctx.candidate_name,)
     messages = []
     for turn in turns:
+        text = mask_text(turn.text, names=names)
         if turn.speaker == USER:
-            messages.append({"role": "user", "content": turn.text})
+            messages.append({"role": "user", "content": text})
         elif turn.speaker == SYSTEM:
-            messages.append({"role": "user", "content": SYSTEM_PREFIX + turn.text})
+            messages.append({"role": "user", "content": SYSTEM_PREFIX + text})
         else:
-            messages.append({"role": "assistant", "content": turn.text})
+            messages.append({"role": "assistant", "content": text})
     if not any(turn.speaker == USER for turn in turns) and ctx.new_user_text:
-        messages.append({"role": "user", "content": ctx.new_user_text})
+        messages.append({"role": "user", "content": mask_text(ctx.new_user_text, names=names)})
     return messages
 
 
@@ -259,7 +299,7 @@ def system_prompt(ctx: ChatContext) -> str:
     job = ctx.job
     wechat = ctx.channel == WECHAT
     lines = [
-        f"你是招聘方的招聘助理，正在{'微信' if wechat else '招聘平台'}上和候选人「{ctx.candidate_name}」"
+        f"你是招聘方的招聘助理，正在{'微信' if wechat else '招聘平台'}上和候选人「{mask_name(ctx.candidate_name)}」"
         f"沟通职位「{job.name}」。用简短、口语化、礼貌的中文回复，每次不超过3句话；"
         "需要分成多条消息时用换行分隔。",
         "",
@@ -314,6 +354,7 @@ def system_prompt(ctx: ChatContext) -> str:
         "- 不要编造职位信息里没有的薪资、地点、福利等内容，不要承诺录用。",
         f"- 以「{SYSTEM_PREFIX.strip()}」开头的用户消息是平台通知（如交换联系方式、发送简历），不是候选人说的话。",
         "- 对话中的联系方式已打码（如 138****8000），不要复述或猜测。",
+        "- 候选人的姓名已打码（如 张**）：称呼对方时用「您」或原样写打码的称呼，不要猜测真实姓名。",
     ]
     if job.closing_msg:
         lines.append(f"- 结束语：{job.closing_msg}")
@@ -334,6 +375,26 @@ def _recall_prompt(job: JobScript) -> str:
             f"你是招聘助理。候选人对职位「{job.name}」的沟通中没有回复，需要发一条跟进消息。",
             "根据用户给出的模板消息、候选人称呼和背景，改写成一条自然、礼貌、简短（不超过80字）的中文消息，"
             "可结合候选人背景点出职位的吸引点；不要编造薪资、福利等信息，不要包含联系方式或链接。",
+            "候选人称呼已打码（如 张**）：称呼对方时原样写打码的称呼，发送前会换成真实称呼。",
             '只输出一个 JSON 对象：{"msg": "<消息>"}',
+        ]
+    )
+
+
+RUBRIC_PROMPT_VERSION = "1"  # part of the score cache's key (recruit.services.rubric): bump on a change below
+
+
+def _rubric_prompt(rubric: str) -> str:
+    return "\n".join(
+        [
+            "你是招聘方的简历初筛助理。根据招聘方给出的评分标准，为用户消息中的候选人简历（JSON，已脱敏）打分。",
+            "",
+            "## 评分标准",
+            rubric.strip(),
+            "",
+            "## 要求",
+            "- 分数为 0 到 100 的整数：完全符合评分标准为 100，完全不符合为 0；简历中没有的信息按不符合计。",
+            "- 理由用一句中文（不超过60字）说明主要的符合与不符合之处，不要包含姓名、联系方式等个人信息。",
+            '只输出一个 JSON 对象，不要输出其他文字：{"score": <0-100 的整数>, "reason": "<一句话理由>"}',
         ]
     )

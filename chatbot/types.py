@@ -113,6 +113,10 @@ class EngineError(Exception):
     """The engine failed (timeout, transport, HTTP status, invalid answer). The caller falls back."""
 
 
+class EngineTimeout(EngineError):
+    """The engine did not answer within its time budget (counted apart in the metrics)."""
+
+
 class Engine(Protocol):
     name: str
 

@@ -7,9 +7,14 @@ A behaviour says how the server answers and can be swapped between requests (`se
 - `str` — FakeOpenAI: the message content; FakeAlgo: a raw 200 body (for invalid-JSON cases)
 - `dict` / `list` — FakeOpenAI: JSON-encoded as the message content; FakeAlgo: the JSON body
 - `Sleep(seconds, then)` — wait (interruptibly, so `stop()` never hangs), then answer with `then`
+- `Trickle(seconds, then)` — answer with `then`, the body dripping out over `seconds` (a slow peer that
+  never lets a per-read timeout fire)
+- `Drop()` — close the connection without answering (a peer that crashed mid-request)
 - `HttpError(status, body, headers)` — that status with a JSON (or raw) body
 - a callable `(request_json) -> (status, body)` — full control; `body` dict/list is JSON-encoded
 - a list wrapped in `Sequence([...])` — one behaviour per request, the last one repeating
+- `RubricScores(rules, default)` — FakeOpenAI as a rubric scorer: `{"score", "reason"}` chosen by the
+  first rule whose text occurs in the request's last user message (the profile it was sent)
 """
 
 from __future__ import annotations
@@ -33,6 +38,20 @@ class Sleep:
 
 
 @dataclass
+class Trickle:
+    """Answer with `then`: the status line and headers at once, the body a few bytes at a time spread
+    over `seconds`. Every read gets data within ~0.1 s, so only a total deadline ends the wait."""
+
+    seconds: float
+    then: Any = None
+
+
+@dataclass
+class Drop:
+    """Close the connection without a byte of answer."""
+
+
+@dataclass
 class HttpError:
     status: int = 500
     body: Body = field(default_factory=lambda: {"error": {"message": "fake server error", "type": "server_error"}})
@@ -44,6 +63,22 @@ class Sequence:
     """One behaviour per request, in order; the last one answers every later request."""
 
     items: list[Any]
+
+
+@dataclass
+class RubricScores:
+    """A scripted rubric scorer (second-stage screening): answers `{"score": N, "reason": "..."}` for the
+    first `(text, score, reason)` rule whose text occurs in the last user message, else `default`."""
+
+    rules: list[tuple[str, int, str]] = field(default_factory=list)
+    default: tuple[int, str] = (50, "部分符合评分标准")
+
+    def __call__(self, payload: Any) -> tuple[int, Body]:
+        messages = (payload or {}).get("messages") or [{}]
+        profile = str(messages[-1].get("content", ""))
+        score, reason = next(((s, r) for text, s, r in self.rules if text in profile), self.default)
+        content = json.dumps({"score": score, "reason": reason}, ensure_ascii=False)
+        return 200, completion(content, model=(payload or {}).get("model", ""), usage=DEFAULT_USAGE)
 
 
 def closed_port_url(path: str = "") -> str:
@@ -60,6 +95,8 @@ def closed_port_url(path: str = "") -> str:
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    # Bursts of concurrent clients (saturation tests, bench/): the default backlog of 5 drops SYNs.
+    request_queue_size = 128
     # A handler stuck on a half-open client would otherwise make server_close() wait for it.
     block_on_close = False
     owner: FakeServer
@@ -82,7 +119,11 @@ class _Handler(BaseHTTPRequestHandler):
         except ValueError:
             payload = None
         owner = self.server.owner
-        status, body, headers = owner._answer(self.path, {k.lower(): v for k, v in self.headers.items()}, payload)
+        reply = owner._answer(self.path, {k.lower(): v for k, v in self.headers.items()}, payload)
+        if reply is None:  # Drop: no status line, no body
+            self.close_connection = True
+            return
+        status, body, headers, trickle = reply
         if isinstance(body, dict | list):
             data = json.dumps(body, ensure_ascii=False).encode()
             content_type = "application/json"
@@ -99,9 +140,22 @@ class _Handler(BaseHTTPRequestHandler):
             for key, value in headers.items():
                 self.send_header(key, value)
             self.end_headers()
-            self.wfile.write(data)
+            if trickle > 0:
+                self._trickle(data, trickle, owner._stopping)
+            else:
+                self.wfile.write(data)
         except OSError:
             pass  # the client gave up (timeout test); nothing to tell it
+
+    def _trickle(self, data: bytes, seconds: float, stopping: threading.Event) -> None:
+        pieces = max(1, min(len(data), round(seconds / 0.1)))
+        size = -(-len(data) // pieces)  # ceiling: `pieces` writes cover the body
+        self.wfile.flush()
+        for start in range(0, len(data), size):
+            if start and stopping.wait(seconds / pieces):
+                return
+            self.wfile.write(data[start : start + size])
+            self.wfile.flush()
 
     def do_GET(self) -> None:
         self.send_error(405)
@@ -141,16 +195,26 @@ class FakeServer:
         self._httpd.server_close()
         self._thread.join(timeout=5)
 
-    def _answer(self, path: str, headers: dict[str, str], payload: Any) -> tuple[int, Body, dict]:
+    def _answer(self, path: str, headers: dict[str, str], payload: Any) -> tuple[int, Body, dict, float] | None:
+        """(status, body, headers, seconds to trickle the body over); None: drop the connection."""
         route = path.split("?", 1)[0]
         with self._lock:
             self.requests.append(payload)
             self.headers.append(headers)
             self.request_paths.append(route)
         if self.paths and route not in self.paths:
-            return 404, {"error": {"message": f"no route {route}"}}, {}
+            return 404, {"error": {"message": f"no route {route}"}}, {}, 0.0
         behaviour = self._next_behaviour()
-        return self._resolve(behaviour, payload)
+        trickle = 0.0
+        while isinstance(behaviour, Sleep | Trickle):
+            if isinstance(behaviour, Trickle):
+                trickle = behaviour.seconds
+            elif self._stopping.wait(behaviour.seconds):
+                return 503, {"error": {"message": "server stopping"}}, {}, 0.0
+            behaviour = behaviour.then
+        if isinstance(behaviour, Drop):
+            return None
+        return (*self._resolve(behaviour, payload), trickle)
 
     def _next_behaviour(self) -> Any:
         behaviour = self.behaviour
@@ -162,11 +226,7 @@ class FakeServer:
         return behaviour
 
     def _resolve(self, behaviour: Any, payload: Any) -> tuple[int, Body, dict]:
-        # Sleeps can nest (Sleep(1, Sleep(1, ...))); the loop keeps them flat.
-        while isinstance(behaviour, Sleep):
-            if self._stopping.wait(behaviour.seconds):
-                return 503, {"error": {"message": "server stopping"}}, {}
-            behaviour = behaviour.then
+        # Sleeps and trickles (nesting: Sleep(1, Trickle(5, ...))) were unwrapped by `_answer`.
         if isinstance(behaviour, HttpError):
             return behaviour.status, behaviour.body, dict(behaviour.headers)
         if callable(behaviour):
@@ -243,10 +303,13 @@ def algo_answer(message: str, intent: str = "", *, status: int = 1) -> dict:
 __all__ = [
     "FakeAlgo",
     "FakeOpenAI",
+    "Drop",
     "FakeServer",
     "HttpError",
+    "RubricScores",
     "Sequence",
     "Sleep",
+    "Trickle",
     "DEFAULT_USAGE",
     "algo_answer",
     "closed_port_url",

@@ -11,18 +11,20 @@ from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import GroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Cast
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.urls import path, reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_celery_beat.models import ClockedSchedule, CrontabSchedule, IntervalSchedule, PeriodicTask, SolarSchedule
 from unfold.admin import ModelAdmin
 from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 
+from hunter_robot.audit import ACCESS_ACTIONS, AuditAction, action_label
 from hunter_robot.models import ApiKey, AuditLog, Team
 from hunter_robot.services import api_key_revoke
 
@@ -283,12 +285,43 @@ class ApiKeyAdmin(ObjectButtonsAdmin, TeamScopedAdmin):
         self.message_user(request, _("已吊销 %(n)d 个密钥") % {"n": revoked}, messages.SUCCESS)
 
 
+class AuditKindFilter(admin.SimpleListFilter):
+    """The record's kind (`AuditLog.action`, labelled from `hunter_robot.audit`): every access record at
+    once, or one kind. Offers only the kinds occurring in the rows this user may see."""
+
+    title = _("类型")
+    parameter_name = "kind"
+    ACCESS = "access"
+
+    def lookups(self, request, model_admin):
+        present = set(model_admin.get_queryset(request).order_by().values_list("action", flat=True).distinct())
+        known = [action for action in AuditAction.values if action in present]
+        others = sorted(present - set(known))
+        return [
+            (self.ACCESS, _("个人数据访问（全部）")),
+            *((action, action_label(action)) for action in known + others),
+        ]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == self.ACCESS:
+            return queryset.filter(action__in=ACCESS_ACTIONS)
+        return queryset.filter(action=value) if value else queryset
+
+
 @admin.register(AuditLog)
 class AuditLogAdmin(ReadOnlyAdmin):
-    list_display = ("created_at", "user", "action", "object_type", "object_id", "detail")
+    list_display = ("created_at", "user", "kind", "object_type", "object_id", "detail")
     list_select_related = ("user",)  # nullable, so Django's automatic select_related skips it
-    list_filter = ("action", "object_type")
+    # By user (their teams' users only, like every relation filter), kind and date (drill-down by
+    # year, month and day above the list, or the last days in the sidebar).
+    list_filter = (AuditKindFilter, "user", "created_at", "object_type")
+    date_hierarchy = "created_at"
     search_fields = ("object_id", "detail")
+
+    @admin.display(description=_("类型"), ordering="action")
+    def kind(self, record: AuditLog) -> str:
+        return action_label(record.action)
 
     def get_queryset(self, request):
         """Staff see the records about objects they may see: `object_type` is the model name of an
@@ -315,16 +348,45 @@ def reskin(model, base_admin) -> None:
     admin.site.register(model, type(base_admin.__name__, (base_admin, ModelAdmin), {}))
 
 
+def permission_label(permission: Permission) -> str:
+    """A permission as the console's language says it. Django stores a model permission's name once, from
+    the untranslated verbose name ("Can add 岗位"), and a custom one as written (our msgids): the model's
+    name and custom names are translated when shown."""
+    model = permission.content_type.model_class()
+    name = permission.name
+    if model is not None:
+        raw = str(model._meta.verbose_name_raw)
+        if name.startswith("Can ") and name.endswith(f" {raw}"):
+            name = f"{name[: -len(raw)]}{model._meta.verbose_name}"
+        else:
+            name = gettext(name)
+    return f"{permission.content_type} | {name}"
+
+
+class PermissionLabels:
+    """Permission pickers (a group's, a user's) labelled by `permission_label`."""
+
+    def formfield_for_manytomany(self, db_field, request=None, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if field is not None and db_field.remote_field.model is Permission:
+            field.label_from_instance = permission_label
+        return field
+
+
+class ConsoleGroupAdmin(PermissionLabels, GroupAdmin):
+    pass
+
+
 for schedule_model in (PeriodicTask, IntervalSchedule, CrontabSchedule, ClockedSchedule, SolarSchedule):
     reskin(schedule_model, type(admin.site._registry[schedule_model]))
-reskin(Group, GroupAdmin)
+reskin(Group, ConsoleGroupAdmin)
 
 User = get_user_model()
 admin.site.unregister(User)
 
 
 @admin.register(User)
-class TeamScopedUserAdmin(DjangoUserAdmin, ModelAdmin):
+class TeamScopedUserAdmin(PermissionLabels, DjangoUserAdmin, ModelAdmin):
     """Staff see and pick only the users of their teams (and themselves); a user they add joins their
     teams. Only a superuser can make or edit a superuser (incl. its password), who sees every team."""
 

@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class HunterRobotConfig(AppConfig):
     name = "hunter_robot"
-    verbose_name = "团队与接口密钥"
+    verbose_name = _("团队与接口密钥")
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.apps import apps
 from django.urls import reverse
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 
@@ -31,7 +32,7 @@ def _model(label: str, icon: str, title: str | None = None) -> dict:
     model = apps.get_model(label)
     app_label, model_name = model._meta.app_label, model._meta.model_name
     return {
-        "title": title or model._meta.verbose_name_plural,
+        "title": title or capfirst(model._meta.verbose_name_plural),
         "icon": icon,
         "link": reverse(f"admin:{app_label}_{model_name}_changelist"),
         "permission": _can_view(label),
@@ -77,6 +78,7 @@ def sidebar(request) -> list[dict]:
                 _model("hunter_robot.Team", "groups"),
                 _model("hunter_robot.ApiKey", "key"),
                 _model("hunter_robot.AuditLog", "policy"),
+                _model("recruit.RetentionRun", "auto_delete"),
                 _model("django_celery_beat.PeriodicTask", "schedule", _("定时任务")),
                 _model("auth.User", "person"),
                 _model("auth.Group", "shield_person"),

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Team(models.Model):
@@ -21,7 +22,7 @@ class Team(models.Model):
 
     class Meta:
         verbose_name = _("团队")
-        verbose_name_plural = _("团队")
+        verbose_name_plural = pgettext_lazy("plural", "团队")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -61,7 +62,7 @@ class ApiKey(models.Model):
 
     class Meta:
         verbose_name = _("接口密钥")
-        verbose_name_plural = _("接口密钥")
+        verbose_name_plural = pgettext_lazy("plural", "接口密钥")
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
@@ -101,7 +102,7 @@ class AuditLog(models.Model):
 
     class Meta:
         verbose_name = _("审计记录")
-        verbose_name_plural = _("审计记录")
+        verbose_name_plural = pgettext_lazy("plural", "审计记录")
         ordering = ["-created_at"]
 
     def __str__(self) -> str:

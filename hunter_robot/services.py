@@ -8,11 +8,14 @@ from __future__ import annotations
 from django.db import models, transaction
 from django.utils import timezone
 
+from hunter_robot.audit import AuditAction
 from hunter_robot.models import ApiKey, AuditLog
 
 
 def audit_record(*, user, action: str, obj: models.Model, detail: str = "") -> AuditLog:
     """One audit row about `obj`. Call inside the action's transaction, so both commit or neither.
+
+    `action` is one of `hunter_robot.audit.AuditAction` (the kinds, named once, labelled in the console).
 
     `object_type` is the model name, the key the audit log's admin scopes staff by.
     """
@@ -39,5 +42,5 @@ def api_key_revoke(*, key: ApiKey, user) -> bool:
         return False
     locked.revoked_at = key.revoked_at = timezone.now()
     locked.save(update_fields=["revoked_at"])
-    audit_record(user=user, action="revoke", obj=locked)
+    audit_record(user=user, action=AuditAction.REVOKE, obj=locked)
     return True

@@ -7,9 +7,10 @@ from django.utils import timezone
 from rest_framework.response import Response
 
 from chatbot.types import Contacts
-from hunter_robot.api.views import BotView
+from hunter_robot.api.views import BotView, LeanBotView
 from hunter_robot.errors import InvalidInput, NotFound
 from recruit import lookups, selectors, serializers
+from recruit.activity import call_stamp
 from recruit.models import Job, RecruitAccount
 from recruit.platforms.ids import candidate_id_from_info, normalise_candidate_id
 from recruit.services.callers import unknown_caller_record
@@ -18,16 +19,20 @@ from recruit.services.greetings import greetings_report
 from recruit.services.recall import recall_list, recall_result
 from recruit.services.registration import account_register, job_register
 from recruit.services.results import candidate_result
+from recruit.services.risk import account_risk_report
 from recruit.services.screening import candidate_filter, candidate_prefilter
 
 
 def account_for(request, ref) -> RecruitAccount:
-    """The account a bot names; an unregistered one is counted for operators before the NotFound."""
+    """The account a bot names, its call recorded (`call_stamp`); an unregistered one is counted for
+    operators before the NotFound."""
     try:
-        return lookups.account_for(request.caller, ref)
+        account = lookups.account_for(request.caller, ref)
     except lookups.UnregisteredAccount as exc:
         unknown_caller_record(account_id=exc.account_id, path=request.path)
         raise
+    call_stamp(account, request.path)
+    return account
 
 
 class JobRegisterView(BotView):
@@ -89,6 +94,7 @@ class AccountRegisterView(BotView):
             )
             # Created meanwhile by another team's call: refused, and this transaction undoes the edit.
             caller.check_team(account.team_id, "platformID")
+        call_stamp(account, request.path)  # after the commit: the stamp never waits on the registration
         return Response({"accountID": account.account_id})
 
 
@@ -101,42 +107,53 @@ class AccountQueryView(BotView):
         request.caller.check_account(account, "platformID")
         if account is None:
             raise NotFound(f"platformID: no {data['platformType']} account {data['platformID']}")
+        call_stamp(account, request.path)
         return Response({"accountID": account.account_id})
 
 
-class TaskFetchView(BotView):
+class AccountRiskReportView(BotView):
+    """CONTRACT §9: the bot met a platform risk page; the account is paused at once."""
+
+    Input = serializers.RiskReportInput
+
+    def post(self, request):
+        data = self.validated(request)
+        account = account_for(request, data["accountID"])
+        account_risk_report(account=account, kind=data["kind"], detail=data.get("detail", ""))
+        return Response({"accountID": account.account_id, "paused": True})
+
+
+class TaskFetchView(LeanBotView):
     Input = serializers.AccountInput
 
     @staticmethod
     def failure_data(msg):
         return {"task": []}
 
-    def post(self, request):
-        data = self.validated(request)
+    def handle(self, request, data):
         account = account_for(request, data["accountID"])
         job = lookups.explicit_job(request.caller, data.get("jobID"))
         if job is not None:
             job = selectors.resolve_job(account, job)  # Conflict when the account no longer has it
-        return Response({"task": selectors.account_tasks(account, now=timezone.now(), job=job)})
+        return {"task": selectors.account_tasks(account, now=timezone.now(), job=job)}
 
 
-class TaskReportView(BotView):
+class TaskReportView(LeanBotView):
     Input = serializers.TaskReportInput
 
-    def post(self, request):
-        data = self.validated(request)
+    def handle(self, request, data):
         account = account_for(request, data["accountID"])
-        job = selectors.resolve_job(account, lookups.explicit_job(request.caller, data.get("jobID")))
+        explicit = lookups.explicit_job(request.caller, data.get("jobID"))
+        job = explicit or selectors.resolve_job(account, None)
         cids = [candidate_ref(account, raw) for raw in data["taskStatus"]]
-        result = greetings_report(account=account, job=job, cids=cids)
-        return Response(
-            {
-                "status": "ok",
-                "accepted": result.accepted,
-                "duplicates": result.duplicates,
-                "remaining": result.remaining,
-            }
-        )
+        # An explicit job is checked against the account's list by the service, under its lock.
+        result = greetings_report(account=account, job=job, cids=cids, verify_job=explicit is not None)
+        return {
+            "status": "ok",
+            "accepted": result.accepted,
+            "duplicates": result.duplicates,
+            "remaining": result.remaining,
+        }
 
 
 class CandidateFilterView(BotView):

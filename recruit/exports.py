@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from chatbot.contacts import mask_text
+from hunter_robot.audit import AuditAction
 from hunter_robot.models import AuditLog
 from recruit import presenters
 from recruit.models import ContactRecord, Conversation
@@ -215,7 +216,7 @@ def export_record(*, user, file_format: str, rows: int, masked: bool, filters: s
     )
     return AuditLog.objects.create(
         user=user,
-        action="export_results",
+        action=AuditAction.EXPORT_RESULTS,
         object_type="conversation",
         object_id="-",
         detail=detail[:255],

@@ -30,10 +30,36 @@ CONFIG_SCALARS = (
     "notify_webhook",
     "notify_format",
     "wechat_nudge_after_hours",
+    "rubric",
+    "rubric_threshold",
 )
 """`jobConfig` keys stored as they are, in the Job field of the same name."""
 # `contact_ask` (a list, stored one line each), `criteria` (keys in recruit.screening: CRITERIA_*) and
 # `recall_steps` (RecallStep rows, written by services.registration) complete the mapping.
+
+# Second-stage screening (CONTRACT §9): the rubric is free text, one scored point per line.
+RUBRIC_MAX_POINTS = 10
+RUBRIC_MAX_CHARS = 2000
+
+
+def rubric_points(text: str) -> list[str]:
+    """The rubric's scored points: its non-empty lines."""
+    return lines(text)
+
+
+def rubric_problem(text: str) -> str | None:
+    """Why `text` cannot be a rubric (English, for the API), or None."""
+    if len(text) > RUBRIC_MAX_CHARS:
+        return f"at most {RUBRIC_MAX_CHARS} characters"
+    if len(rubric_points(text)) > RUBRIC_MAX_POINTS:
+        return f"at most {RUBRIC_MAX_POINTS} points (one per line)"
+    return None
+
+
+def has_rubric(job: Job) -> bool:
+    """Whether filter asks the LLM to score candidates for `job` (no query)."""
+    return bool(job.rubric.strip())
+
 
 # --- Defaults: what the robot says where the recruiter left a line empty --------------------------
 

@@ -17,10 +17,19 @@ TITLES = {
     "need_human": "需要人工",
     "task_failed": "任务失败",
     "summary": "每日汇总",
+    "silent_slot": "机器人未调用",
+    "account_risk": "账号风控",
 }
 CONTACT_KINDS = {"phone": "电话", "wechat": "微信", "email": "邮箱", "cv": "简历"}
 # Feishu card header colours: what happened at a glance.
-FEISHU_TEMPLATES = {"contact": "green", "need_human": "orange", "task_failed": "red", "summary": "blue"}
+FEISHU_TEMPLATES = {
+    "contact": "green",
+    "need_human": "orange",
+    "task_failed": "red",
+    "summary": "blue",
+    "silent_slot": "red",
+    "account_risk": "red",
+}
 
 
 def title(payload: dict) -> str:
@@ -55,6 +64,15 @@ def rows(payload: dict) -> list[tuple[str, str]]:
     kind = payload.get("kind", "")
     if kind == "summary":
         return _summary_rows(payload)
+    if kind == "silent_slot":
+        slot = f"{payload.get('day', '')} {payload.get('slot', '')}".strip()
+        return [("账号", payload.get("accountID", "")), ("岗位", payload.get("job", "")), ("时段", slot or "-")]
+    if kind == "account_risk":
+        return [
+            ("账号", payload.get("accountID", "")),
+            ("风控", payload.get("risk_label", "") or payload.get("risk", "")),
+            ("详情", payload.get("detail", "") or "-"),
+        ]
     head = [("岗位", payload.get("job", "")), ("候选人", payload.get("candidate", "") or "-")]
     detail = payload.get("detail", "")
     if kind == "contact":
@@ -66,8 +84,11 @@ def rows(payload: dict) -> list[tuple[str, str]]:
     return [*head, ("详情", detail or "-")]
 
 
+LINK_LABELS = {"summary": "查看岗位会话", "silent_slot": "查看账号", "account_risk": "查看账号"}
+
+
 def link_label(payload: dict) -> str:
-    return "查看岗位会话" if payload.get("kind") == "summary" else "查看会话"
+    return LINK_LABELS.get(payload.get("kind", ""), "查看会话")
 
 
 # Markdown controls in names and texts that candidates or bots wrote: shown as their full-width look-alikes,

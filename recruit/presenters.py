@@ -14,10 +14,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from chatbot.contacts import mask_email, mask_phone, mask_text, mask_wechat
 from recruit.models import ContactRecord, Conversation, Message, ScreeningDecision
+from recruit.models.jobs import DEGREE_LABELS
 from recruit.platforms.profile import Profile
 
 if TYPE_CHECKING:
@@ -129,7 +130,7 @@ def friend_progress(friend: WechatFriend) -> str:
     parts = [friend.get_status_display()]
     for label, at in (
         (_("申请"), friend.requested_at),
-        (_("通过"), friend.accepted_at),
+        (pgettext("wechat friend", "通过"), friend.accepted_at),  # accepted our friend request
         (_("简历"), friend.cv_at),
         (_("约面"), friend.interview_at),
     ):
@@ -145,55 +146,67 @@ def friend_progress(friend: WechatFriend) -> str:
 # keys) and decision sources to the console's words. The API's `reasons` stay English (wire contract).
 
 CRITERION_LABELS = {
-    "age": _lazy("年龄"),
-    "degree": _lazy("学历"),
-    "min_degree": _lazy("学历"),
-    "work_years": _lazy("工作年限"),
-    "city": _lazy("期望城市"),
-    "cities": _lazy("期望城市"),
-    "salary": _lazy("期望薪资"),
-    "salary_k": _lazy("期望薪资"),
-    "keywords": _lazy("关键词"),
-    "exclude_keywords": _lazy("排除关键词"),
-    "exclude_companies": _lazy("排除公司"),
-    "active": _lazy("活跃度"),
-    "active_desc": _lazy("活跃度"),
-    "active_within_minutes": _lazy("活跃度"),
-    "school": _lazy("院校"),
-    "school_tier": _lazy("院校"),
-    "on_missing": _lazy("缺少数据时"),
-    "quota": _lazy("今日名额"),
-    "dedupe": _lazy("去重"),
-    "do_not_contact": _lazy("勿扰"),
-    "reserved": _lazy("预留"),
-    "inactive": _lazy("启用状态"),
-    "account": _lazy("账号"),
-    "job": _lazy("岗位"),
-    "rubric": _lazy("评分标准"),
+    "age": gettext_lazy("年龄"),
+    "degree": gettext_lazy("学历"),
+    "min_degree": gettext_lazy("学历"),
+    "work_years": gettext_lazy("工作年限"),
+    "city": gettext_lazy("期望城市"),
+    "cities": gettext_lazy("期望城市"),
+    "salary": gettext_lazy("期望薪资"),
+    "salary_k": gettext_lazy("期望薪资"),
+    "keywords": gettext_lazy("关键词"),
+    "exclude_keywords": gettext_lazy("排除关键词"),
+    "exclude_companies": gettext_lazy("排除公司"),
+    "active": gettext_lazy("活跃度"),
+    "active_desc": gettext_lazy("活跃度"),
+    "active_within_minutes": gettext_lazy("活跃度"),
+    "school": gettext_lazy("院校"),
+    "school_tier": gettext_lazy("院校"),
+    "on_missing": gettext_lazy("缺少数据时"),
+    "quota": gettext_lazy("今日名额"),
+    "dedupe": gettext_lazy("去重"),
+    "do_not_contact": gettext_lazy("勿扰"),
+    "reserved": gettext_lazy("预留"),
+    "inactive": gettext_lazy("启用状态"),
+    "account": gettext_lazy("账号"),
+    "job": gettext_lazy("岗位"),
+    "rubric": gettext_lazy("评分标准"),
 }
 SOURCE_LABELS = {
-    "filter": _lazy("筛选接口 (candidate/filter)"),
-    "prefilter": _lazy("预筛选 (preFilter)"),
-    "preFilter": _lazy("预筛选 (preFilter)"),
-    "test": _lazy("试用（不保存）"),
+    "filter": gettext_lazy("筛选接口 (candidate/filter)"),
+    "prefilter": gettext_lazy("预筛选 (preFilter)"),
+    "preFilter": gettext_lazy("预筛选 (preFilter)"),
+    "test": gettext_lazy("试用（不保存）"),
 }
 # Whole reasons the gates give (recruit.services.screening.decide), and the words inside criterion reasons.
 _GATE_REASONS = {
-    "inactive: account paused": _lazy("账号已暂停"),
-    "inactive: job paused": _lazy("岗位已暂停"),
-    "quota: none left today": _lazy("今日名额已用完"),
-    "do_not_contact: candidate asked not to be contacted": _lazy("候选人要求勿扰"),
-    "dedupe: already contacted for this job": _lazy("该岗位已联系过此人"),
-    "reserved: held by another account": _lazy("已由其他账号预留"),
+    "inactive: account paused": gettext_lazy("账号已暂停"),
+    "inactive: job paused": gettext_lazy("岗位已暂停"),
+    "quota: none left today": gettext_lazy("今日名额已用完"),
+    "do_not_contact: candidate asked not to be contacted": gettext_lazy("候选人要求勿扰"),
+    "dedupe: already contacted for this job": gettext_lazy("该岗位已联系过此人"),
+    "reserved: held by another account": gettext_lazy("已由其他账号预留"),
+    "rubric: unavailable": gettext_lazy("评分标准：模型评分不可用，按规则结果"),
 }
 _REASON_WORDS = (
-    (re.compile(r"^missing$"), _lazy("简历缺少此项")),
-    (re.compile(r"^none of "), _lazy("不含任一：")),
-    (re.compile(r" not in "), _lazy(" 不在 ")),
-    (re.compile(r" outside "), _lazy(" 超出 ")),
-    (re.compile(r"^not (\d+)$"), _lazy("非 \\1 院校")),
-    (re.compile(r"(\d+) min ago > (\d+)"), _lazy("\\1 分钟前活跃，要求 \\2 分钟内")),
+    (re.compile(r"^missing$"), gettext_lazy("简历缺少此项")),
+    (re.compile(r"^none of "), gettext_lazy("不含任一：")),
+    (re.compile(r" not in "), gettext_lazy(" 不在 ")),
+    (re.compile(r" outside "), gettext_lazy(" 超出 ")),
+    (re.compile(r"^not (\d+)$"), gettext_lazy("非 \\1 院校")),
+    (re.compile(r"(\d+) min ago > (\d+)"), gettext_lazy("\\1 分钟前活跃，要求 \\2 分钟内")),
+    (re.compile(r"^score (\d+) < (\d+)$"), gettext_lazy("评分 \\1，低于及格线 \\2")),
 )
+
+
+_DEGREE_CODES = ("degree", "min_degree")
+_DEGREE = re.compile("|".join(re.escape(d) for d in sorted(DEGREE_LABELS, key=len, reverse=True)))
+
+
+def degree_text(text: str) -> str:
+    """The degrees in `text` (stored as the Chinese names of `recruit.platforms.profile.DEGREES`) in the
+    console's language."""
+    return _DEGREE.sub(lambda match: str(DEGREE_LABELS[match.group(0)]), text)
 
 
 def criterion_label(code: object) -> str:
@@ -215,17 +228,33 @@ def reason_text(reason: str) -> str:
     rest = rest.strip()
     for pattern, words in _REASON_WORDS:
         rest = pattern.sub(str(words), rest)
-    return f"{criterion_label(code)}：{rest}"
+    if code in _DEGREE_CODES:
+        rest = degree_text(rest)
+    return _("%(label)s：%(value)s") % {"label": criterion_label(code), "value": rest}
 
 
 def reasons_text(reasons: list[str]) -> str:
-    return "；".join(reason_text(reason) for reason in reasons if isinstance(reason, str)) or "-"
+    return _("；").join(reason_text(reason) for reason in reasons if isinstance(reason, str)) or "-"
 
 
 def decision_sentence(decision: ScreeningDecision) -> str:
     """A decision as one sentence: "张三 · 客服专员 · 账号 a1：未通过（年龄：36 > 35）"."""
     candidate = decision.candidate.name or decision.candidate.platform_cid
     account = decision.account.desc or decision.account.platform_id
+    if decision.touch and decision.reasons:  # the rule decision stood: `rubric: unavailable`
+        return _("%(candidate)s · %(job)s · 账号 %(account)s：通过（%(reasons)s）") % {
+            "candidate": candidate,
+            "job": decision.job.name,
+            "account": account,
+            "reasons": reasons_text(decision.reasons),
+        }
+    if decision.touch and decision.rubric_score is not None:
+        return _("%(candidate)s · %(job)s · 账号 %(account)s：通过（评分 %(score)d）") % {
+            "candidate": candidate,
+            "job": decision.job.name,
+            "account": account,
+            "score": decision.rubric_score,
+        }
     if decision.touch:
         return _("%(candidate)s · %(job)s · 账号 %(account)s：通过") % {
             "candidate": candidate,
@@ -240,6 +269,16 @@ def decision_sentence(decision: ScreeningDecision) -> str:
     }
 
 
+def rubric_text(decision: ScreeningDecision) -> str:
+    """The second-stage score and the model's one-line reason ("72 分：…"); why there is none when the
+    model was asked and did not answer; "-" when the job had no rubric or the rules already said no."""
+    if decision.rubric_score is not None:
+        return _("%(score)d 分：%(reason)s") % {"score": decision.rubric_score, "reason": decision.rubric_reason or "-"}
+    if decision.rubric_reason:
+        return _("未评分（%(error)s）") % {"error": decision.rubric_reason}
+    return "-"
+
+
 def _value_text(value: object) -> str:
     """A criterion's actual or expected value for people: ranges as "18–35", lists joined."""
     if value is None or value == "" or value == []:
@@ -252,7 +291,7 @@ def _value_text(value: object) -> str:
         if len(value) == 2 and all(v is None or isinstance(v, int | float) for v in value):
             low, high = ("" if v is None else _value_text(v) for v in value)
             return f"{low}–{high}" if low or high else "-"
-        return "、".join(_value_text(v) for v in value)
+        return _("、").join(_value_text(v) for v in value)
     if isinstance(value, dict):
         words = {
             "active_desc": _("活跃状态"),
@@ -261,7 +300,9 @@ def _value_text(value: object) -> str:
             "schools": _("学校"),
             "tier": _("层次"),
         }
-        return "；".join(f"{words.get(k, k)}：{_value_text(v)}" for k, v in value.items())
+        return _("；").join(
+            _("%(label)s：%(value)s") % {"label": words.get(k, k), "value": _value_text(v)} for k, v in value.items()
+        )
     return str(value)
 
 
@@ -276,10 +317,13 @@ def criteria_table_html(details: list) -> str:
         passed = d.get("passed")
         result = _("通过") if passed else _("未通过")
         if d.get("missing"):
-            result = f"{result}（{_('缺少数据')}）"
+            result = _("%(result)s（缺少数据）") % {"result": result}
         actual = d.get("actual", d.get("value"))
         code = d.get("code", d.get("criterion"))
-        rows.append((criterion_label(code), result, _value_text(actual), _value_text(d.get("expected"))))
+        shown = (_value_text(actual), _value_text(d.get("expected")))
+        if code in _DEGREE_CODES:
+            shown = tuple(degree_text(text) for text in shown)
+        rows.append((criterion_label(code), result, *shown))
     return format_html(
         '<table class="criteria-table"><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>{}</table>',
         _("条件"),
@@ -291,23 +335,23 @@ def criteria_table_html(details: list) -> str:
 
 
 _PROFILE_FIELDS = {
-    "candidate_id": _lazy("候选人ID"),
-    "name": _lazy("姓名"),
-    "age": _lazy("年龄"),
-    "degree": _lazy("学历"),
-    "work_years": _lazy("工作年限"),
-    "expected_cities": _lazy("期望城市"),
-    "expected_positions": _lazy("期望职位"),
-    "salary_min_k": _lazy("薪资下限"),
-    "salary_max_k": _lazy("薪资上限"),
-    "apply_status": _lazy("求职状态"),
-    "active_desc": _lazy("活跃状态"),
-    "active_time": _lazy("活跃时间"),
-    "schools": _lazy("学校"),
-    "companies": _lazy("公司"),
-    "work_titles": _lazy("职位"),
-    "work_duties": _lazy("工作内容"),
-    "skills": _lazy("技能"),
+    "candidate_id": gettext_lazy("候选人ID"),
+    "name": gettext_lazy("姓名"),
+    "age": gettext_lazy("年龄"),
+    "degree": gettext_lazy("学历"),
+    "work_years": gettext_lazy("工作年限"),
+    "expected_cities": gettext_lazy("期望城市"),
+    "expected_positions": gettext_lazy("期望职位"),
+    "salary_min_k": gettext_lazy("薪资下限"),
+    "salary_max_k": gettext_lazy("薪资上限"),
+    "apply_status": gettext_lazy("求职状态"),
+    "active_desc": gettext_lazy("活跃状态"),
+    "active_time": gettext_lazy("活跃时间"),
+    "schools": gettext_lazy("学校"),
+    "companies": gettext_lazy("公司"),
+    "work_titles": gettext_lazy("职位"),
+    "work_duties": gettext_lazy("工作内容"),
+    "skills": gettext_lazy("技能"),
 }
 
 
@@ -322,7 +366,7 @@ def profile_card_html(data: object) -> str:
     rows = [
         (_("姓名"), profile.name or "-"),
         (_("年龄"), _value_text(profile.age)),
-        (_("学历"), profile.degree or "-"),
+        (_("学历"), degree_text(profile.degree) if profile.degree else "-"),
         (_("工作年限"), "-" if profile.work_years is None else _("%(n)d 年") % {"n": profile.work_years}),
         (_("期望城市"), _value_text(profile.expected_cities)),
         (_("期望职位"), _value_text(profile.expected_positions)),
@@ -334,7 +378,7 @@ def profile_card_html(data: object) -> str:
         (_("活跃状态"), profile.active_desc or "-"),
     ]
     if profile.missing:
-        names = "、".join(str(_PROFILE_FIELDS.get(name, name)) for name in profile.missing)
+        names = _("、").join(str(_PROFILE_FIELDS.get(name, name)) for name in profile.missing)
         rows.append((_("未能读取"), names))
     return format_html(
         '<dl class="profile-card" style="display:grid;grid-template-columns:max-content 1fr;gap:2px 12px;margin:0">'

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime, time, timedelta
 
 from django.utils import timezone
+
+from recruit.platforms.ids import canonical_platform
 
 
 def remaining(hello_sum: int, done: int) -> int:
@@ -48,3 +51,39 @@ def day_bounds(day: date) -> tuple[datetime, datetime]:
     """[start, end) of a calendar day in TIME_ZONE, as aware datetimes for range filters."""
     start = timezone.make_aware(datetime.combine(day, time.min))
     return start, timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
+
+
+def daily_caps(raw: dict) -> dict[str, int]:
+    """PLATFORM_DAILY_CAP (`Boss=150,maimai=100`) as {canonical platform: ceiling}. Platform names are
+    matched as the API matches them (case, aliases); ValueError names an unknown platform or a value
+    that is not a whole number ≥ 0. Cached per distinct setting: fetch reads it on every call."""
+    return dict(_daily_caps(tuple(sorted((str(k), str(v)) for k, v in raw.items()))))
+
+
+@functools.cache
+def _daily_caps(items: tuple[tuple[str, str], ...]) -> tuple[tuple[str, int], ...]:
+    caps = {}
+    for name, value in items:
+        platform = canonical_platform(name)
+        if platform is None:
+            raise ValueError(f"PLATFORM_DAILY_CAP: unknown platform {name!r}")
+        if not value.strip().isdigit():
+            raise ValueError(f"PLATFORM_DAILY_CAP: {name}={value!r} is not a whole number of greetings")
+        caps[platform] = int(value)
+    return tuple(caps.items())
+
+
+def ceiling_split(lefts: list[int], *, cap: int | None, greeted: int) -> list[int]:
+    """CONTRACT §9 pacing ceiling: what each of an account's tasks may still greet today, in list order,
+    when the account's platform caps the day at `cap` greetings and the account greeted `greeted` today
+    (every job, listed or not). The tasks' own remaining quotas (`lefts`) are served in order until
+    `cap - greeted` is spent; the later ones get what is left, down to 0. No cap: `lefts` unchanged."""
+    if cap is None:
+        return list(lefts)
+    budget = max(0, cap - greeted)
+    shares = []
+    for left in lefts:
+        share = min(max(0, left), budget)
+        shares.append(share)
+        budget -= share
+    return shares

@@ -18,7 +18,7 @@ from hunter_robot.api.fields import (
     StrictListField,
 )
 from recruit import jobconfig
-from recruit.models import NotifyFormat
+from recruit.models import NotifyFormat, RecruitAccount
 from recruit.platforms.ids import CANDIDATE_ID_MAX, PLATFORM_ID_MAX, REF_MAX, canonical_platform
 from recruit.refs import parse_ref
 from recruit.screening import CriteriaError
@@ -78,6 +78,14 @@ class JobConfigInput(serializers.Serializer):
     notify_format = StrictCharField(required=False, max_length=10)
     wechat_nudge_after_hours = StrictIntegerField(required=False, min_value=0, max_value=24 * 365)
     interview_slots = StrictListField(child=StrictCharField(max_length=100), required=False, max_length=20)
+    rubric = StrictCharField(required=False, allow_blank=True)
+    rubric_threshold = StrictIntegerField(required=False, min_value=0, max_value=100)
+
+    def validate_rubric(self, value: str) -> str:
+        problem = jobconfig.rubric_problem(value)
+        if problem:
+            raise serializers.ValidationError(problem)
+        return value
 
     def validate_faq(self, value: dict) -> dict:
         return {key: text for key, text in value.items() if key in jobconfig.FAQ_FIELDS}
@@ -166,6 +174,17 @@ class AccountInput(serializers.Serializer):
     accountID = IdField(max_length=REF_MAX)
     # Deprecated in candidate calls: absent, "", null, "None" all mean "use the fallback".
     jobID = IdField(max_length=REF_MAX, required=False, allow_null=True, allow_blank=True)
+
+
+class RiskReportInput(serializers.Serializer):
+    """account/risk/report (CONTRACT §9)."""
+
+    accountID = IdField(max_length=REF_MAX)
+    kind = serializers.ChoiceField(
+        choices=RecruitAccount.Risk.values,
+        error_messages={"invalid_choice": f"expected one of {', '.join(RecruitAccount.Risk.values)}"},
+    )
+    detail = StrictCharField(required=False, allow_blank=True, max_length=500)
 
 
 class TaskStatusField(serializers.Field):

@@ -10,8 +10,9 @@ from __future__ import annotations
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
-from recruit.services import maintenance
+from recruit.services import maintenance, retention
 from recruit.services.notify import notifications_deliver
+from recruit.services.silent_slots import silent_slots_notify
 from recruit.services.summary import daily_summaries_enqueue
 
 TASK_POLICY = {
@@ -39,3 +40,16 @@ def purge_expired() -> dict:
 @shared_task(**TASK_POLICY)
 def daily_summary() -> int:
     return daily_summaries_enqueue()
+
+
+@shared_task(**TASK_POLICY)
+def notify_silent_slots() -> int:
+    """Tell the recruiter about each account whose bot made no call through a time slot that just ended."""
+    return silent_slots_notify()
+
+
+# Deletes in short batches, so a long backlog (the first run on old data) may take a while: a longer
+# limit. Every finished batch stays done if it is cut short; the next run goes on from there.
+@shared_task(**{**TASK_POLICY, "soft_time_limit": 3 * 3600, "time_limit": 3 * 3600 + 300})
+def enforce_retention() -> dict:
+    return retention.retention_enforce()

@@ -16,6 +16,7 @@ urlpatterns = [
     *post("job/query", api.JobQueryView),
     *post("account/register", api.AccountRegisterView),
     *post("account/query", api.AccountQueryView),
+    *post("account/risk/report", api.AccountRiskReportView),
     *post("account/task/fetch", api.TaskFetchView, v2=True),
     *post("account/task/report", api.TaskReportView, v2=True),
     *post("candidate/filter", api.CandidateFilterView, v2=True),

@@ -25,6 +25,8 @@ from recruit.models import (
     RecallStep,
     RecruitAccount,
     Reservation,
+    RetentionRun,
+    RubricScore,
     ScreeningDecision,
     TimeSlot,
     UnknownAccount,
@@ -58,6 +60,8 @@ class AccountFactory(factory.django.DjangoModelFactory):
     team = factory.SubFactory(TeamFactory)
     platform = "Boss"
     platform_id = factory.Sequence(lambda n: f"a{n}")
+    # A bot that has just called (stamped): the endpoints' pinned statement counts are for that case.
+    last_call_at = factory.LazyFunction(timezone.now)
 
 
 def link(account: RecruitAccount, job: Job, *, hello_sum=50, slots=((9, 0, 25), (16, 0, 25)), position=0, **kw):
@@ -251,6 +255,7 @@ class WechatAccountFactory(factory.django.DjangoModelFactory):
     team = factory.SubFactory(TeamFactory)
     account_id = factory.Sequence(lambda n: f"wx-bot-{n}")
     hello_msg = "您好，我是招聘顾问"
+    last_call_at = factory.LazyFunction(timezone.now)  # a bot that has just called, as AccountFactory's
 
 
 class WechatAccountLinkFactory(factory.django.DjangoModelFactory):
@@ -281,6 +286,21 @@ class WechatTaskFactory(factory.django.DjangoModelFactory):
     msg = "您好"
 
 
+class RetentionRunFactory(factory.django.DjangoModelFactory):
+    """A finished pass of the retention task over transcripts."""
+
+    class Meta:
+        model = RetentionRun
+
+    kind = "message"
+    days = 365
+    started_at = factory.LazyFunction(timezone.now)
+    cutoff = factory.LazyAttribute(lambda o: o.started_at - timedelta(days=o.days))
+    removed = 3
+    batches = 1
+    finished_at = factory.LazyAttribute(lambda o: o.started_at + timedelta(seconds=2))
+
+
 def staff_client(team: Team, *perms: str):
     """A logged-in test client of a new staff user of `team` holding `perms` ("app_label.codename")."""
     from django.contrib.auth.models import Permission
@@ -294,3 +314,16 @@ def staff_client(team: Team, *perms: str):
     client = Client()
     client.force_login(user)
     return client
+
+
+class RubricScoreFactory(factory.django.DjangoModelFactory):
+    """A cached rubric score of one masked profile."""
+
+    class Meta:
+        model = RubricScore
+
+    profile_hash = factory.Sequence(lambda n: f"{n:064x}")
+    rubric_version = "0" * 64
+    score = 72
+    reason = "三年以上客服经验，表达清楚"
+    model = "fake-model"

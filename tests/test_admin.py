@@ -30,9 +30,11 @@ from recruit.models import (
     Job,
     Notification,
     RecruitAccount,
+    RetentionRun,
     ScreeningDecision,
     UnknownAccount,
 )
+from recruit.services.retention import retention_enforce
 from tests.conftest import Api
 from tests.factories import JobFactory, TeamFactory, link
 from tests.recruit.fixtures import load_card
@@ -285,6 +287,7 @@ ADMIN_MODELS = [
     ScreeningDecision,
     Conversation,
     Notification,
+    RetentionRun,
 ]
 
 
@@ -299,6 +302,7 @@ def everything(a, root, api) -> None:
     status, body = api.post("/recruit/account/task/fetch", {"accountID": "account_Boss_ghost"})
     assert (status, body["ret"]) == (404, 1002)
     logged_in(root).get(change_url(a.conversation))  # viewing a contact is audited
+    retention_enforce()  # records a run per kind
 
 
 @pytest.mark.parametrize("model", ADMIN_MODELS, ids=lambda model: model.__name__)

@@ -35,6 +35,7 @@ from hunter_robot.schedules import periodic_tasks_install
 from recruit import jobconfig
 from recruit.models import Candidate, Conversation, Job, RecruitAccount, ScreeningDecision, UnknownAccount
 from tests.conftest import Api
+from tests.factories import RetentionRunFactory
 from tests.recruit.fixtures import load_card
 from wechat.models import WechatAccount, WechatAccountLink, WechatFriend, WechatTask
 
@@ -151,6 +152,7 @@ def neutral_global_rows() -> None:
         name="notifications-every-60s", task="recruit.tasks.deliver_notifications", interval=every_minute
     )
     Group.objects.get_or_create(name="招聘专员")  # also made by migration recruit 0007
+    RetentionRunFactory()  # written by the retention task; counts only, no team's data
 
 
 # --- The crawler ----------------------------------------------------------------------------------
@@ -229,6 +231,24 @@ def two_teams(db) -> tuple[TeamData, TeamData]:
     card["geekCard"]["geekWorks"][0]["company"] = "ZZTEAMB公司"
     b.ok("/recruit/candidate/filter", {"accountID": b.account.account_id, "candidateInfo": card})
     b.strings[ScreeningDecision] = ["ZZTEAMB公司"]
+    # …and greets them and talks with them, getting a WeChat id: A's page of that candidate lists A's
+    # conversation and contact only (its conversations inline), never B's.
+    report = {"taskType": "batchTouch", "details": {"candidateList": ["teamageek"]}}
+    b.ok("/recruit/account/task/report", {"accountID": b.account.account_id, "taskStatus": [report]})
+    history = [
+        {"speaker": "robot", "msg": jobconfig.greeting(b.job)},
+        {"speaker": "user", "msg": "微信 zzteamb_shared9 ZZTEAMB"},
+    ]
+    chat = {
+        "accountID": b.account.account_id,
+        "candidateID": "teamageek",
+        "candidateName": "TEAMA候选人",
+        "historyMsg": history,
+    }
+    b.ok("/recruit/candidate/chat", chat)
+    shared = Conversation.objects.get(account=b.account, candidate__platform_cid="teamageek")
+    assert shared.contact.wechat == "zzteamb_shared9"
+    b.strings[Conversation].append("zzteamb_shared9")
     # A superuser in team A (as `make run`'s demo admin is in the default team): listed, not editable.
     root = User.objects.create_superuser("teama-root", "root@example.com", None)
     a.team.members.add(root)

@@ -32,10 +32,11 @@ from recruit.models import (
     Job,
     Notification,
     RecruitAccount,
+    RetentionRun,
     ScreeningDecision,
     UnknownAccount,
 )
-from tests.factories import AccountFactory, JobFactory, TeamFactory
+from tests.factories import AccountFactory, JobFactory, RetentionRunFactory, TeamFactory
 from wechat.models import WechatAccount, WechatAccountLink, WechatFriend, WechatTask
 
 User = get_user_model()
@@ -167,6 +168,7 @@ MAKERS: dict[type, Callable[[], object]] = {
     CrontabSchedule: lambda: CrontabSchedule.objects.create(minute=str(next(_ids) % 60), hour="3"),
     SolarSchedule: lambda: SolarSchedule.objects.create(event="sunset", latitude=31.2, longitude=next(_ids) / 1000),
     ClockedSchedule: lambda: ClockedSchedule.objects.create(clocked_time=timezone.now() + timedelta(hours=next(_ids))),
+    RetentionRun: lambda: RetentionRunFactory(kind=RetentionRun.RetainedKind.values[next(_ids) % 6]),
 }
 
 # The most statements each list page may take (session, user, count, rows, filter sidebars…), with
@@ -176,7 +178,7 @@ PINS: dict[type, int] = {
     User: 6,
     Group: 5,
     ApiKey: 6,
-    AuditLog: 7,
+    AuditLog: 10,  # + the user filter (1) and the date drill-down (2: the range, then its days)
     Job: 6,
     RecruitAccount: 6,
     AccountJob: 6,
@@ -193,6 +195,7 @@ PINS: dict[type, int] = {
     CrontabSchedule: 5,
     SolarSchedule: 5,
     ClockedSchedule: 5,
+    RetentionRun: 8,  # + the kinds' last passes above the list (1) and the date drill-down (2)
 }
 
 

@@ -24,6 +24,8 @@ EXPECTED = {
     "wechat-lease-expiry": ("wechat.tasks.expire_leases", "interval", 1),
     "wechat-nudges": ("wechat.tasks.queue_nudges", "interval", 15),
     "daily-summary": ("recruit.tasks.daily_summary", "crontab", "0 18"),
+    "retention": ("recruit.tasks.enforce_retention", "crontab", "30 3"),
+    "silent-slots": ("recruit.tasks.notify_silent_slots", "interval", 5),
 }
 
 

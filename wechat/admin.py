@@ -17,8 +17,9 @@ from unfold.admin import TabularInline
 
 from chatbot.contacts import mask_text
 from hunter_robot.admin import PauseResumeAdmin, ReadOnlyAdmin, TeamScopedAdmin, TeamScopedInline
+from hunter_robot.audit import AuditAction
 from hunter_robot.models import AuditLog
-from recruit import presenters
+from recruit import activity, presenters
 from recruit.admin.conversations import can_see_pii
 from wechat.actions import wechat_account_pause, wechat_account_resume
 from wechat.models import WechatAccount, WechatAccountLink, WechatFriend, WechatTask
@@ -93,14 +94,25 @@ class WechatAccountLinkInline(TeamScopedInline, TabularInline):
 
 @admin.register(WechatAccount)
 class WechatAccountAdmin(PauseResumeAdmin, TeamScopedAdmin):
-    list_display = ("account_id", "team", "active", "linked_accounts", "adds_today", "sends_today", "created_at")
+    list_display = (
+        "account_id",
+        "team",
+        "active",
+        "linked_accounts",
+        "adds_today",
+        "sends_today",
+        "bot_last_call",
+        "bot_today",
+        "created_at",
+    )
     list_filter = ("active", "team")
     search_fields = ("account_id",)
     ordering = ("account_id",)
-    readonly_fields = ("adds_today", "sends_today", "created_at")
+    readonly_fields = ("adds_today", "sends_today", "bot_last_call", "last_call_endpoint", "bot_today", "created_at")
     fieldsets = (
         (None, {"fields": ("team", "account_id", "active", "hello_msg", "daily_add_limit")}),
         (_("今日"), {"fields": ("adds_today", "sends_today")}),
+        (_("机器人"), {"fields": ("bot_last_call", "last_call_endpoint", "bot_today")}),
         (_("接口密钥"), {"fields": ("api_keys",), "classes": ("collapse",)}),
         (_("时间"), {"fields": ("created_at",)}),
     )
@@ -110,7 +122,7 @@ class WechatAccountAdmin(PauseResumeAdmin, TeamScopedAdmin):
 
     def get_queryset(self, request):
         links = Prefetch("links", queryset=WechatAccountLink.objects.select_related("recruit_account"))
-        return with_today(super().get_queryset(request)).prefetch_related(links)
+        return activity.with_wechat_today(with_today(super().get_queryset(request))).prefetch_related(links)
 
     @admin.display(description=_("关联招聘账号"))
     def linked_accounts(self, account: WechatAccount) -> str:
@@ -125,6 +137,14 @@ class WechatAccountAdmin(PauseResumeAdmin, TeamScopedAdmin):
     @admin.display(description=_("今日发送消息"))
     def sends_today(self, account: WechatAccount) -> str:
         return str(getattr(account, "sends_today", 0)) if account.pk else "-"
+
+    @admin.display(description=_("最近调用"), ordering="last_call_at")
+    def bot_last_call(self, account: WechatAccount) -> str:
+        return activity.last_call_html(account) if account.pk else "-"
+
+    @admin.display(description=_("今日"))
+    def bot_today(self, account: WechatAccount) -> str:
+        return activity.wechat_today_text(account) if account.pk else "-"
 
 
 @admin.register(WechatFriend)
@@ -183,7 +203,11 @@ class WechatFriendAdmin(TeamScopedAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         if can_see_pii(request) and self.get_queryset(request).filter(pk=object_id).exists():
             AuditLog.objects.create(
-                user=request.user, action="view_contact", object_type="wechatfriend", object_id=str(object_id)
+                user=request.user,
+                action=AuditAction.VIEW_CONTACT,
+                object_type="wechatfriend",
+                object_id=str(object_id),
+                detail="微信",
             )
         return super().change_view(request, object_id, form_url, extra_context)
 

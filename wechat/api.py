@@ -6,12 +6,16 @@ from django.db import transaction
 from rest_framework.response import Response
 
 from hunter_robot.api.views import BotView
+from recruit.activity import call_stamp
 from wechat import lookups, serializers, services
 from wechat.models import WechatAccount, WechatTask
 
 
 def account_for(request, data: dict) -> WechatAccount:
-    return lookups.wechat_account_for(request.caller, data["account_id"], field=data["account_field"])
+    """The WeChat account the bot names, its call recorded (`call_stamp`)."""
+    account = lookups.wechat_account_for(request.caller, data["account_id"], field=data["account_field"])
+    call_stamp(account, request.path)
+    return account
 
 
 class AccountRegisterView(BotView):
@@ -39,6 +43,7 @@ class AccountRegisterView(BotView):
             )
             # Created meanwhile by another team's call: refused, and this transaction undoes the edit.
             caller.check_team(account.team_id, field)
+        call_stamp(account, request.path)  # after the commit: the stamp never waits on the registration
         return Response({"account_id": account.account_id})
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from hunter_robot.models import ApiKey, Team
 from recruit.models import Conversation, RecruitAccount
@@ -21,11 +22,14 @@ class WechatAccount(models.Model):
         RecruitAccount, through="WechatAccountLink", related_name="wechat_accounts", verbose_name=_("招聘账号")
     )
     api_keys = models.ManyToManyField(ApiKey, blank=True, related_name="wechat_accounts", verbose_name=_("接口密钥"))
+    # The bot's last call naming this account, stamped as a recruiting account's (recruit.activity.call_stamp).
+    last_call_at = models.DateTimeField(_("最近调用"), null=True, blank=True, editable=False)
+    last_call_endpoint = models.CharField(_("最近调用接口"), max_length=100, blank=True, editable=False)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("微信账号")
-        verbose_name_plural = _("微信账号")
+        verbose_name_plural = pgettext_lazy("plural", "微信账号")
 
     def __str__(self) -> str:
         return self.account_id
@@ -33,12 +37,14 @@ class WechatAccount(models.Model):
 
 class WechatAccountLink(models.Model):
     wechat_account = models.ForeignKey(WechatAccount, on_delete=models.CASCADE, related_name="links")
-    recruit_account = models.ForeignKey(RecruitAccount, on_delete=models.CASCADE, related_name="wechat_links")
+    recruit_account = models.ForeignKey(
+        RecruitAccount, on_delete=models.CASCADE, related_name="wechat_links", verbose_name=_("招聘账号")
+    )
     position = models.PositiveIntegerField(_("顺序"), default=0)
 
     class Meta:
         verbose_name = _("关联招聘账号")
-        verbose_name_plural = _("关联招聘账号")
+        verbose_name_plural = pgettext_lazy("plural", "关联招聘账号")
         ordering = ["position", "id"]
         constraints = [models.UniqueConstraint(fields=["wechat_account", "recruit_account"], name="wechat_link_unique")]
 
@@ -55,8 +61,12 @@ class WechatFriend(models.Model):
         FINISHED = "finished", _("已约面")
         FAILED = "failed", _("添加失败")
 
-    wechat_account = models.ForeignKey(WechatAccount, on_delete=models.CASCADE, related_name="friends")
-    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="wechat_friends")
+    wechat_account = models.ForeignKey(
+        WechatAccount, on_delete=models.CASCADE, related_name="friends", verbose_name=_("微信账号")
+    )
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="wechat_friends", verbose_name=_("会话")
+    )
     search_id = models.CharField(_("微信号"), max_length=32)
     alias_id = models.CharField(_("备注名"), max_length=20)
     status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.QUEUED)
@@ -68,11 +78,11 @@ class WechatFriend(models.Model):
     interview_slot = models.CharField(_("面试时间"), max_length=100, blank=True)
     last_message_at = models.DateTimeField(_("最近消息"), null=True, blank=True)
     nudge_count = models.PositiveSmallIntegerField(_("提醒次数"), default=0)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("微信好友")
-        verbose_name_plural = _("微信好友")
+        verbose_name_plural = pgettext_lazy("plural", "微信好友")
         constraints = [
             models.UniqueConstraint(fields=["wechat_account", "search_id"], name="wechat_friend_unique_search"),
             models.UniqueConstraint(fields=["wechat_account", "alias_id"], name="wechat_friend_unique_alias"),
@@ -93,20 +103,22 @@ class WechatTask(models.Model):
         DONE = "done", _("完成")
         FAILED = "failed", _("失败")
 
-    wechat_account = models.ForeignKey(WechatAccount, on_delete=models.CASCADE, related_name="tasks")
-    friend = models.ForeignKey(WechatFriend, on_delete=models.CASCADE, related_name="tasks")
+    wechat_account = models.ForeignKey(
+        WechatAccount, on_delete=models.CASCADE, related_name="tasks", verbose_name=_("微信账号")
+    )
+    friend = models.ForeignKey(WechatFriend, on_delete=models.CASCADE, related_name="tasks", verbose_name=_("微信好友"))
     kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)
     msg = models.TextField(_("内容"), blank=True)
     status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(_("领取次数"), default=0)
-    lease_until = models.DateTimeField(null=True, blank=True)
-    first_claimed_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    done_at = models.DateTimeField(null=True, blank=True)
+    lease_until = models.DateTimeField(_("租约到期"), null=True, blank=True)
+    first_claimed_at = models.DateTimeField(_("首次领取"), null=True, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    done_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("微信任务")
-        verbose_name_plural = _("微信任务")
+        verbose_name_plural = pgettext_lazy("plural", "微信任务")
         indexes = [models.Index(fields=["wechat_account", "status", "lease_until"], name="wechat_task_claim")]
 
     def __str__(self) -> str:

@@ -133,8 +133,9 @@ def failure_response(
     return response
 
 
-def _classify(exc, request_id: str) -> tuple[type[Exception], str, dict | None]:
-    """(table class, message, headers) for any exception reaching the handler."""
+def classify(exc, request_id: str) -> tuple[type[Exception], str, dict | None]:
+    """(table class, message, headers) for any exception reaching the handler or the middleware: a
+    database that dropped the connection or cannot be reached is 1503 (retry), never 1500."""
     if isinstance(exc, (errors.DomainError, TransportError)):
         return type(exc), exc.msg, None
     if isinstance(exc, drf.ValidationError):
@@ -171,5 +172,5 @@ def _classify(exc, request_id: str) -> tuple[type[Exception], str, dict | None]:
 
 def exception_handler(exc, context) -> Response:
     request_id = getattr(context.get("request"), "request_id", "-")
-    kind, msg, headers = _classify(exc, request_id)
+    kind, msg, headers = classify(exc, request_id)
     return failure_response(kind, msg, context.get("view"), headers=headers)

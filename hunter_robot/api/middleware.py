@@ -6,7 +6,6 @@ It also pins API messages to English and tags each request with an id.
 
 from __future__ import annotations
 
-import logging
 import uuid
 
 from django.conf import settings
@@ -19,11 +18,10 @@ from hunter_robot.api.errors import (
     Internal,
     MethodNotAllowed,
     UnknownUrl,
+    classify,
     code_for,
     failure_data_for,
 )
-
-logger = logging.getLogger("hunter_robot.api")
 
 API_PREFIXES = ("/recruit/", "/wechat/")
 
@@ -106,6 +104,6 @@ class ApiEnvelopeMiddleware:
     def process_exception(self, request, exception):
         if not is_api_path(request.path_info):
             return None
-        logger.exception("unhandled error [%s]", getattr(request, "request_id", "-"))
-        msg = f"internal error (request {request.request_id})"
-        return failure(resolved_view(request), Internal, msg)
+        # The handler's classification (it logs what it does not expect): a lost database is 1503 here too.
+        kind, msg, _headers = classify(exception, getattr(request, "request_id", "-"))
+        return failure(resolved_view(request), kind, msg)

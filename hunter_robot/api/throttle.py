@@ -5,6 +5,12 @@ per process. When the counter store fails (Redis down or hung), requests are let
 is logged (at most once a minute per process): a rate limit must not turn an outage into errors for
 every bot. After a failure the store is left alone for a few seconds, so a hung Redis costs one
 request its socket timeout, not every request.
+
+In Redis the counter is DRF's sliding log (the request times of the last period, newest first) kept as a
+Redis list and checked and appended by one Lua script: one round trip per request, atomic across
+processes, its cost independent of how many requests the log holds, on a client kept per cache
+backend (Django's RedisCache builds a new client object per call, which cost more than the round trip).
+Other caches (locmem, per process) keep DRF's own get-and-set of a pickled list.
 """
 
 from __future__ import annotations
@@ -13,6 +19,8 @@ import logging
 import time
 
 from django.conf import settings
+from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
 from rest_framework.throttling import SimpleRateThrottle
 
 from hunter_robot.api.auth import client_address
@@ -33,8 +41,44 @@ def _store_failed(exc: Exception) -> None:
         logger.warning("rate-limit counters unavailable (%s: %s); requests are not limited", type(exc).__name__, exc)
 
 
+# DRF's SimpleRateThrottle.allow_request on a Redis list: drop the entries older than the period from the
+# tail (oldest), refuse when the log still holds `limit` entries (answering their count and the oldest, for
+# Retry-After), else push this request's time and renew the expiry. A key left in another format (the
+# pickled list of an earlier version) is dropped once instead of failing every request.
+SLIDING_LOG = """
+local kind = redis.call('TYPE', KEYS[1]).ok
+if kind ~= 'list' and kind ~= 'none' then redis.call('DEL', KEYS[1]) end
+local floor = tonumber(ARGV[1]) - tonumber(ARGV[2])
+while true do
+  local oldest = redis.call('LINDEX', KEYS[1], -1)
+  if not oldest or tonumber(oldest) > floor then break end
+  redis.call('RPOP', KEYS[1])
+end
+local count = redis.call('LLEN', KEYS[1])
+if count >= tonumber(ARGV[3]) then
+  return {0, count, redis.call('LINDEX', KEYS[1], -1)}
+end
+redis.call('LPUSH', KEYS[1], ARGV[1])
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+return {1, count + 1}
+"""
+
+
+def _redis_log(backend: RedisCache):
+    """The sliding-log script bound to a client holding one connection of `backend`'s write pool (its
+    socket timeouts), made once per backend: Django makes a backend per thread (so the connection is
+    never shared by two threads) and again when CACHES changes."""
+    script = backend.__dict__.get("_bot_throttle_log")
+    if script is None:
+        pooled = backend._cache.get_client(write=True)
+        client = type(pooled)(connection_pool=pooled.connection_pool, single_connection_client=True)
+        script = backend.__dict__["_bot_throttle_log"] = client.register_script(SLIDING_LOG)
+    return script
+
+
 class BotRateThrottle(SimpleRateThrottle):
     scope = "bot"
+    window: tuple[int, float] | None = None  # Redis: (requests in the log, oldest time) when refused
 
     def get_rate(self) -> str | None:
         # Read per request, so load tests and operators can change it without code.
@@ -49,7 +93,31 @@ class BotRateThrottle(SimpleRateThrottle):
         if time.monotonic() < _store["down_until"]:
             return True
         try:
-            return super().allow_request(request, view)
+            backend = caches["default"]
+            if self.rate is None or not isinstance(backend, RedisCache):
+                return super().allow_request(request, view)
+            return self._allow_in_redis(backend, request, view)
         except Exception as exc:  # the cache backend's own errors (redis.ConnectionError, timeouts, …)
             _store_failed(exc)
             return True
+
+    def _allow_in_redis(self, backend: RedisCache, request, view) -> bool:
+        self.key = self.get_cache_key(request, view)
+        self.now = self.timer()
+        key = backend.make_key(self.key)  # our own key: none of the characters validate_key warns about
+        reply = _redis_log(backend)(keys=[key], args=[repr(self.now), self.duration, self.num_requests])
+        if reply[0]:
+            return True
+        self.window = (int(reply[1]), float(reply[2]))
+        return False
+
+    def wait(self) -> float | None:
+        """DRF's Retry-After arithmetic, on the log's count and oldest entry when they came from Redis."""
+        if self.window is None:
+            return super().wait()
+        count, oldest = self.window
+        remaining_duration = self.duration - (self.now - oldest)
+        available_requests = self.num_requests - count + 1
+        if available_requests <= 0:
+            return None
+        return remaining_duration / float(available_requests)

@@ -1,5 +1,5 @@
 """Recruiter console, one module per domain as in `recruit.models`; importing them registers the pages."""
 
-from recruit.admin import conversations, jobs, notifications, screening
+from recruit.admin import conversations, jobs, notifications, retention, screening
 
-__all__ = ["conversations", "jobs", "notifications", "screening"]
+__all__ = ["conversations", "jobs", "notifications", "retention", "screening"]

@@ -13,6 +13,7 @@ from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from hunter_robot.admin import ObjectButtonsAdmin, TeamScopedAdmin
+from hunter_robot.audit import AuditAction
 from hunter_robot.models import AuditLog
 from recruit import presenters
 from recruit.admin.exports import ContactResultsExportMixin
@@ -27,6 +28,10 @@ from recruit.services.actions import (
 
 def can_see_pii(request) -> bool:
     return request.user.has_perm("recruit.view_contact_pii")
+
+
+# An access record's detail: the kinds a conversation's page showed in full (stored text, like the rest).
+SHOWN_KINDS = ("手机", "微信", "邮箱", "简历")
 
 
 @admin.register(Conversation)
@@ -94,11 +99,22 @@ class ConversationAdmin(ContactResultsExportMixin, ObjectButtonsAdmin, TeamScope
         ]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        visible = self.get_queryset(request).filter(pk=object_id, contact__isnull=False)
-        if can_see_pii(request) and visible.exists():
-            AuditLog.objects.create(
-                user=request.user, action="view_contact", object_type="conversation", object_id=str(object_id)
+        if can_see_pii(request):
+            # What the page shows in full, recorded by kind (never the values).
+            shown = (
+                self.get_queryset(request)
+                .filter(pk=object_id, contact__isnull=False)
+                .values_list("contact__phone", "contact__wechat", "contact__email", "contact__cv_file")
+                .first()
             )
+            if shown is not None:
+                AuditLog.objects.create(
+                    user=request.user,
+                    action=AuditAction.VIEW_CONTACT,
+                    object_type="conversation",
+                    object_id=str(object_id),
+                    detail="、".join(label for label, value in zip(SHOWN_KINDS, shown, strict=True) if value),
+                )
         return super().change_view(request, object_id, form_url, extra_context)
 
     def save_model(self, request, obj, form, change):
@@ -170,7 +186,7 @@ class ConversationAdmin(ContactResultsExportMixin, ObjectButtonsAdmin, TeamScope
                     (
                         timezone.localtime(d.created_at).strftime("%m-%d %H:%M"),
                         "✓" if d.touch else "✗",
-                        "；".join(d.reasons),
+                        presenters.reasons_text(d.reasons) if d.reasons else "",
                     )
                     for d in decisions
                 ),
@@ -234,7 +250,7 @@ class ConversationAdmin(ContactResultsExportMixin, ObjectButtonsAdmin, TeamScope
             raise Http404
         AuditLog.objects.create(
             user=request.user,
-            action="download_cv",
+            action=AuditAction.DOWNLOAD_CV,
             object_type="conversation",
             object_id=str(pk),
             detail=record.cv_name,

@@ -3,6 +3,7 @@ accounts (the domains of `recruit.models.jobs`)."""
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
@@ -17,9 +18,11 @@ from unfold.admin import ModelAdmin, TabularInline
 
 from chatbot.engines import engine_kind
 from hunter_robot.admin import PauseResumeAdmin, TeamScopedAdmin, TeamScopedInline
-from recruit import jobconfig, selectors
+from recruit import activity, jobconfig, selectors
+from recruit.admin.imports import JobImportExportMixin
 from recruit.admin.job_trial import JobTrialForm, try_chat, try_screening
-from recruit.models import AccountJob, Job, RecallStep, RecruitAccount, TimeSlot, UnknownAccount
+from recruit.models import AccountJob, Job, RecallStep, RecruitAccount, TimeSlot, UnknownAccount, lines
+from recruit.screening import CRITERIA_LISTS
 from recruit.services.actions import account_pause, account_resume
 from recruit.services.jobs import job_clone
 
@@ -29,8 +32,28 @@ class RecallStepInline(TeamScopedInline, TabularInline):
     extra = 0
 
 
+class JobForm(forms.ModelForm):
+    """The job page's form; the job import validates each row with it too (recruit.imports)."""
+
+    # A criteria list is one value per line: a line holding one of these is several values run together,
+    # which would never match a candidate as one.
+    list_separators = ("，", ",", "、", "；", ";")
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in CRITERIA_LISTS:
+            for item in lines(cleaned.get(name) or ""):
+                separator = next((sep for sep in self.list_separators if sep in item), None)
+                if separator is not None:
+                    message = _("每行填一项：“%(item)s”中有“%(separator)s”，请分成多行。")
+                    self.add_error(name, message % {"item": item, "separator": separator})
+                    break
+        return cleaned
+
+
 @admin.register(Job)
-class JobAdmin(TeamScopedAdmin):
+class JobAdmin(JobImportExportMixin, TeamScopedAdmin):
+    form = JobForm
     list_display = ("name", "job_ref", "platform", "team", "active", "engine", "updated_at")
     list_filter = ("platform", "active", "team")
     search_fields = ("name", "platform_id")
@@ -82,6 +105,16 @@ class JobAdmin(TeamScopedAdmin):
                     "closing_msg",
                     "read_recall_after_hours",
                 )
+            },
+        ),
+        (
+            _("二次筛选"),
+            {
+                "fields": ("rubric", "rubric_threshold"),
+                "description": _(
+                    "通过以上筛选条件的候选人再由大模型按评分标准打分（0-100，简历已脱敏），不低于及格线才打招呼；"
+                    "模型超时或出错时按规则结果。"
+                ),
             },
         ),
         (_("通知"), {"fields": ("notify_webhook", "notify_format")}),
@@ -230,14 +263,37 @@ class AccountJobInline(TeamScopedInline, TabularInline):
 
 @admin.register(RecruitAccount)
 class RecruitAccountAdmin(PauseResumeAdmin, TeamScopedAdmin):
-    list_display = ("account_ref", "desc", "platform", "team", "active", "updated_at")
-    list_filter = ("platform", "active", "team")
+    list_display = (
+        "account_ref",
+        "desc",
+        "platform",
+        "team",
+        "active",
+        "risk_state",
+        "bot_last_call",
+        "bot_today",
+        "updated_at",
+    )
+    list_filter = ("platform", "active", "risk_kind", "team")
     search_fields = ("platform_id", "desc")
     ordering = ("-pk",)  # the changelist's own default, also for the account picker's autocomplete pages
-    readonly_fields = ("account_ref", "created_at", "updated_at")
+    readonly_fields = (
+        "account_ref",
+        "risk_state",
+        "risk_at",
+        "risk_detail",
+        "bot_last_call",
+        "last_call_endpoint",
+        "bot_today",
+        "created_at",
+        "updated_at",
+    )
     # The daily tasks (inline) are what recruiters come for; key bindings are an operator's detail.
     fieldsets = (
         (None, {"fields": ("team", "platform", "platform_id", "account_ref", "desc", "active")}),
+        # A bot's risk report paused the account (account/risk/report); resuming (启用) clears it.
+        (_("风控"), {"fields": ("risk_state", "risk_at", "risk_detail")}),
+        (_("机器人"), {"fields": ("bot_last_call", "last_call_endpoint", "bot_today")}),
         (_("接口密钥"), {"fields": ("api_keys",), "classes": ("collapse",)}),
         (_("时间"), {"fields": ("created_at", "updated_at")}),
     )
@@ -245,9 +301,29 @@ class RecruitAccountAdmin(PauseResumeAdmin, TeamScopedAdmin):
     pause_service = staticmethod(account_pause)
     resume_service = staticmethod(account_resume)
 
+    def get_queryset(self, request):
+        return activity.with_recruit_today(super().get_queryset(request))  # no statement per row
+
     @admin.display(description=_("accountID"))
     def account_ref(self, obj: RecruitAccount) -> str:
         return obj.account_id if obj.pk else "-"
+
+    @admin.display(description=_("风控"), ordering="risk_kind")
+    def risk_state(self, obj: RecruitAccount) -> str:
+        """The risk a bot reported (the pause it caused stands until resumed), its detail on hover."""
+        if not obj.risk_kind:
+            return "-"
+        return format_html(
+            '<span style="color:#dc2626" title="{}">{}</span>', obj.risk_detail or "", obj.get_risk_kind_display()
+        )
+
+    @admin.display(description=_("最近调用"), ordering="last_call_at")
+    def bot_last_call(self, obj: RecruitAccount) -> str:
+        return activity.last_call_html(obj) if obj.pk else "-"
+
+    @admin.display(description=_("今日"))
+    def bot_today(self, obj: RecruitAccount) -> str:
+        return activity.recruit_today_text(obj) if obj.pk else "-"
 
 
 class TimeSlotInline(TeamScopedInline, TabularInline):

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.db import models
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin, TabularInline
+from unfold.decorators import action
 
 from hunter_robot.admin import TeamScopedAdmin, TeamScopedInline, user_team_ids
-from recruit import presenters
-from recruit.models import Candidate, ScreeningDecision
+from recruit import presenters, selectors
+from recruit.admin import subject_requests
+from recruit.models import Candidate, Conversation, ScreeningDecision
 
 
 class SourceFilter(admin.SimpleListFilter):
@@ -37,6 +38,10 @@ class DecisionColumns:
     def source_text(self, decision: ScreeningDecision) -> str:
         return presenters.source_label(decision.source)
 
+    @admin.display(description=_("评分"))
+    def rubric_text(self, decision: ScreeningDecision) -> str:
+        return presenters.rubric_text(decision)
+
 
 class DecisionInline(DecisionColumns, TeamScopedInline, TabularInline):
     model = ScreeningDecision
@@ -51,6 +56,30 @@ class DecisionInline(DecisionColumns, TeamScopedInline, TabularInline):
         return False
 
 
+class ConversationInline(TeamScopedInline, TabularInline):
+    """The candidate's conversations, with the contact obtained (masked, as in every list: the full
+    values are on the conversation's own page, for users who may see them)."""
+
+    model = Conversation
+    fk_name = "candidate"
+    extra = 0
+    fields = ("job", "account", "status", "masked_contact", "last_message_at")
+    readonly_fields = fields
+    ordering = ("-last_message_at", "-id")
+    show_change_link = True
+    can_delete = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("job", "account", "contact")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("联系方式"))
+    def masked_contact(self, conversation: Conversation) -> str:
+        return presenters.contact_summary(presenters.conversation_contact(conversation))
+
+
 @admin.register(Candidate)
 class CandidateAdmin(ModelAdmin):
     list_display = ("name", "platform", "platform_cid", "do_not_contact", "updated_at")
@@ -58,31 +87,51 @@ class CandidateAdmin(ModelAdmin):
     search_fields = ("name", "platform_cid")
     readonly_fields = ("platform", "platform_cid", "name", "team_profile", "created_at", "updated_at")
     exclude = ("raw_card", "profile")
-    inlines = [DecisionInline]
+    # Each inline shows a staff user only their teams' rows (TeamScopedInline).
+    inlines = [DecisionInline, ConversationInline]
+    # Candidate data requests (recruit.admin.subject_requests): buttons on the page, each its own permission.
+    actions_detail = ["subject_export", "subject_erase"]
 
     def get_queryset(self, request):
+        """Staff see the candidates their teams' bots met (a conversation or a decision on one of their
+        jobs), never one only another team met; superusers see all (CONTRACT §8)."""
         queryset = super().get_queryset(request)
         if request.user.is_superuser:
             return queryset
         teams = user_team_ids(request)
-        seen = Candidate.objects.filter(Q(conversations__job__team__in=teams) | Q(decisions__job__team__in=teams))
-        # The stored profile is the last card any team sent; staff read the one from their teams' cards.
-        latest = ScreeningDecision.objects.filter(candidate=OuterRef("pk"), job__team__in=teams).order_by("-created_at")
-        return queryset.filter(pk__in=seen.values("pk")).annotate(
-            visible_profile=Subquery(latest.values("profile")[:1], output_field=models.JSONField())
+        met = Q(pk__in=Conversation.objects.filter(job__team__in=teams).values("candidate_id")) | Q(
+            pk__in=ScreeningDecision.objects.filter(job__team__in=teams).values("candidate_id")
         )
+        # The stored profile is the last card any team sent; staff read the one from their teams' cards.
+        return queryset.filter(met).annotate(visible_profile=selectors.team_profile(teams, via="job__team"))
 
     def has_add_permission(self, request):
         return False
 
     def has_delete_permission(self, request, obj=None):
         # A candidate is shared by the teams that met them; deleting one would cascade into other teams'
-        # decisions and conversations (erasure per team is not built yet).
+        # decisions and conversations. Erasing a person is 删除个人数据 (its own permission, audited).
         return request.user.is_superuser and super().has_delete_permission(request, obj)
 
     @admin.display(description=_("解析后的简历"))
     def team_profile(self, candidate: Candidate) -> str:
         return presenters.profile_card_html(getattr(candidate, "visible_profile", candidate.profile))
+
+    # Permissions as methods, not dotted names: unfold's system check would query the permission table
+    # (which `migrate` runs before creating it).
+    def has_export_subject_data_permission(self, request, object_id=None) -> bool:
+        return request.user.has_perm("recruit.export_subject_data")
+
+    def has_erase_subject_data_permission(self, request, object_id=None) -> bool:
+        return request.user.has_perm("recruit.erase_subject_data")
+
+    @action(description=_("导出个人数据"), url_path="subject-export", permissions=["export_subject_data"])
+    def subject_export(self, request, object_id: str):
+        return subject_requests.export_view(self, request, object_id)
+
+    @action(description=_("删除个人数据"), url_path="subject-erase", permissions=["erase_subject_data"])
+    def subject_erase(self, request, object_id: str):
+        return subject_requests.erase_view(self, request, object_id)
 
 
 @admin.register(ScreeningDecision)
@@ -100,6 +149,7 @@ class ScreeningDecisionAdmin(DecisionColumns, TeamScopedAdmin):
         "account",
         "touch",
         "reasons_text",
+        "rubric_text",
         "criteria_table",
         "profile_card",
         "source_text",

@@ -20,7 +20,8 @@ from recruit.models.jobs import (
     lines,
 )
 from recruit.models.notifications import Notification
-from recruit.models.screening import Candidate, Greeting, RawCard, Reservation, ScreeningDecision
+from recruit.models.retention import RetentionRun
+from recruit.models.screening import Candidate, Greeting, RawCard, Reservation, RubricScore, ScreeningDecision
 
 __all__ = [
     "Platform",
@@ -37,6 +38,7 @@ __all__ = [
     "Candidate",
     "ScreeningDecision",
     "Reservation",
+    "RubricScore",
     "Conversation",
     "Message",
     "PrivateStorage",
@@ -44,4 +46,5 @@ __all__ = [
     "ContactRecord",
     "DoNotContact",
     "Notification",
+    "RetentionRun",
 ]

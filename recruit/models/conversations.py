@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from recruit.models.jobs import Job, RecruitAccount
 from recruit.models.screening import Candidate
@@ -64,7 +65,7 @@ class Conversation(models.Model):
 
     class Meta:
         verbose_name = _("会话")
-        verbose_name_plural = _("会话")
+        verbose_name_plural = pgettext_lazy("plural", "会话")
         # Exports of contact results (recruit.exports); full contact values also need view_contact_pii.
         permissions = [("export_results", _("可导出联系结果"))]
         constraints = [models.UniqueConstraint(fields=["account", "job", "candidate"], name="conversation_unique")]
@@ -108,7 +109,7 @@ class Message(models.Model):
 
     class Meta:
         verbose_name = _("消息")
-        verbose_name_plural = _("消息")
+        verbose_name_plural = pgettext_lazy("plural", "消息")
         ordering = ["conversation", "seq"]
         constraints = [models.UniqueConstraint(fields=["conversation", "seq"], name="message_unique_seq")]
 
@@ -151,7 +152,7 @@ class ContactRecord(models.Model):
 
     class Meta:
         verbose_name = _("联系方式")
-        verbose_name_plural = _("联系方式")
+        verbose_name_plural = pgettext_lazy("plural", "联系方式")
         permissions = [
             ("view_contact_pii", _("可查看完整联系方式")),
             ("download_cv", _("可下载简历")),
@@ -188,7 +189,7 @@ class DoNotContact(models.Model):
 
     class Meta:
         verbose_name = _("勿扰名单")
-        verbose_name_plural = _("勿扰名单")
+        verbose_name_plural = pgettext_lazy("plural", "勿扰名单")
         constraints = [models.UniqueConstraint(fields=["kind", "value_hash"], name="dnc_unique")]
 
     def __str__(self) -> str:

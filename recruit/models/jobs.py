@@ -7,16 +7,29 @@ from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from hunter_robot.models import ApiKey, Team
 from recruit.platforms.profile import DEGREES
 
 
 class Platform(models.TextChoices):
-    BOSS = "Boss", "BOSS直聘"
-    MAIMAI = "maimai", "脉脉"
+    BOSS = "Boss", _("BOSS直聘")
+    MAIMAI = "maimai", _("脉脉")
     LINKEDIN = "Linkedin", "LinkedIn"
-    LIEPIN = "liepin", "猎聘"
+    LIEPIN = "liepin", _("猎聘")
+
+
+# What the console shows for each degree on the scale; the stored values stay the Chinese DEGREES.
+DEGREE_LABELS = {
+    "初中及以下": _("初中及以下"),
+    "中专/中技": _("中专/中技"),
+    "高中": _("高中"),
+    "大专": _("大专"),
+    "本科": _("本科"),
+    "硕士": _("硕士"),
+    "博士": _("博士"),
+}
 
 
 def lines(text: str) -> list[str]:
@@ -60,7 +73,9 @@ class Job(models.Model):
     # Screening criteria (CONTRACT jobConfig.criteria); empty means "not screened on this".
     age_min = models.PositiveSmallIntegerField(_("最小年龄"), null=True, blank=True)
     age_max = models.PositiveSmallIntegerField(_("最大年龄"), null=True, blank=True)
-    min_degree = models.CharField(_("最低学历"), max_length=10, blank=True, choices=[(d, d) for d in DEGREES])
+    min_degree = models.CharField(
+        _("最低学历"), max_length=10, blank=True, choices=[(d, DEGREE_LABELS[d]) for d in DEGREES]
+    )
     work_years_min = models.PositiveSmallIntegerField(_("最少工作年限"), null=True, blank=True)
     work_years_max = models.PositiveSmallIntegerField(_("最多工作年限"), null=True, blank=True)
     cities = models.TextField(_("期望城市"), blank=True, help_text=_("每行一个"))
@@ -91,13 +106,23 @@ class Job(models.Model):
     # WeChat channel (CONTRACT §6): times the rule engine proposes, and when to nudge a silent friend.
     interview_slots = models.TextField(_("面试时间"), blank=True, help_text=_("每行一个，如 周二 14:00"))
     wechat_nudge_after_hours = models.PositiveIntegerField(_("微信未回复提醒(小时)"), default=24)
+    # Second-stage screening (CONTRACT §9): the LLM scores a candidate who passed every rule against this
+    # rubric (one scored point per line, recruit.jobconfig.RUBRIC_MAX_POINTS); touch needs score >= threshold.
+    rubric = models.TextField(
+        _("评分标准"),
+        blank=True,
+        help_text=_("大模型按此为通过规则筛选的候选人打分（0-100）；每行一条要点，留空不评分"),
+    )
+    rubric_threshold = models.PositiveSmallIntegerField(
+        _("评分及格线"), default=60, validators=[MaxValueValidator(100)], help_text=_("0-100，评分不低于此值才打招呼")
+    )
 
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     class Meta:
         verbose_name = _("岗位")
-        verbose_name_plural = _("岗位")
+        verbose_name_plural = pgettext_lazy("plural", "岗位")
         constraints = [
             models.UniqueConstraint(fields=["platform", "platform_id"], name="job_unique_platform_id"),
             models.CheckConstraint(
@@ -110,6 +135,7 @@ class Job(models.Model):
                 | Q(work_years_min__lte=models.F("work_years_max")),
                 name="job_work_years_range",
             ),
+            models.CheckConstraint(condition=Q(rubric_threshold__lte=100), name="job_rubric_threshold_range"),
             models.CheckConstraint(
                 condition=Q(salary_min_k__isnull=True)
                 | Q(salary_max_k__isnull=True)
@@ -131,6 +157,12 @@ class Job(models.Model):
             low_value, high_value = getattr(self, low), getattr(self, high)
             if low_value is not None and high_value is not None and low_value > high_value:
                 errors[high] = _("不能小于下限")
+        from recruit import jobconfig  # it reads Job: imported here, not at module level
+
+        if len(jobconfig.rubric_points(self.rubric)) > jobconfig.RUBRIC_MAX_POINTS:
+            errors["rubric"] = _("最多 %(n)d 条要点（每行一条）") % {"n": jobconfig.RUBRIC_MAX_POINTS}
+        elif len(self.rubric) > jobconfig.RUBRIC_MAX_CHARS:
+            errors["rubric"] = _("最多 %(n)d 个字") % {"n": jobconfig.RUBRIC_MAX_CHARS}
         if errors:
             raise ValidationError(errors)
 
@@ -147,7 +179,7 @@ class RecallStep(models.Model):
 
     class Meta:
         verbose_name = _("召回步骤")
-        verbose_name_plural = _("召回步骤")
+        verbose_name_plural = pgettext_lazy("plural", "召回步骤")
         ordering = ["position", "after_hours", "id"]
 
     def __str__(self) -> str:
@@ -155,6 +187,15 @@ class RecallStep(models.Model):
 
 
 class RecruitAccount(models.Model):
+    class Risk(models.TextChoices):
+        """The platform risk pages a bot reports (CONTRACT §9 account/risk/report)."""
+
+        CAPTCHA = "captcha", _("验证码")
+        RATE_LIMITED = "rate_limited", _("操作频繁")
+        LOGIN_EXPIRED = "login_expired", _("登录失效")
+        BANNED = "banned", _("封禁")
+        OTHER = "other", _("其他")
+
     team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="recruit_accounts", verbose_name=_("团队"))
     platform = models.CharField(_("平台"), max_length=16, choices=Platform.choices)
     platform_id = models.CharField(_("平台账号ID"), max_length=128)
@@ -162,12 +203,24 @@ class RecruitAccount(models.Model):
     active = models.BooleanField(_("启用"), default=True, help_text=_("暂停后不再分配打招呼任务"))
     jobs = models.ManyToManyField(Job, through="AccountJob", related_name="accounts", verbose_name=_("岗位"))
     api_keys = models.ManyToManyField(ApiKey, blank=True, related_name="recruit_accounts", verbose_name=_("接口密钥"))
+    # The bot's last call naming this account (any endpoint), stamped at most once per BOT_SEEN_RESOLUTION
+    # by one conditional UPDATE (recruit.activity.call_stamp), so exact to that resolution; the endpoint
+    # is the one of the call that stamped.
+    last_call_at = models.DateTimeField(_("最近调用"), null=True, blank=True, editable=False)
+    last_call_endpoint = models.CharField(_("最近调用接口"), max_length=100, blank=True, editable=False)
+    # The platform risk page the bot last reported (account/risk/report): set with the pause it causes,
+    # cleared by the resume (recruit.services.risk). NULL: not paused by a risk report.
+    risk_kind = models.CharField(
+        _("风控类型"), max_length=16, choices=Risk.choices, null=True, blank=True, editable=False
+    )
+    risk_at = models.DateTimeField(_("风控时间"), null=True, blank=True, editable=False)
+    risk_detail = models.CharField(_("风控详情"), max_length=500, null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     class Meta:
         verbose_name = _("招聘账号")
-        verbose_name_plural = _("招聘账号")
+        verbose_name_plural = pgettext_lazy("plural", "招聘账号")
         constraints = [models.UniqueConstraint(fields=["platform", "platform_id"], name="account_unique_platform_id")]
 
     def __str__(self) -> str:
@@ -194,7 +247,7 @@ class AccountJob(models.Model):
 
     class Meta:
         verbose_name = _("每日任务")
-        verbose_name_plural = _("每日任务")
+        verbose_name_plural = pgettext_lazy("plural", "每日任务")
         ordering = ["account", "position", "id"]
         constraints = [
             models.UniqueConstraint(fields=["account", "job"], name="accountjob_unique"),
@@ -213,7 +266,7 @@ class TimeSlot(models.Model):
 
     class Meta:
         verbose_name = _("时段")
-        verbose_name_plural = _("时段")
+        verbose_name_plural = pgettext_lazy("plural", "时段")
         ordering = ["time"]
         constraints = [models.UniqueConstraint(fields=["account_job", "time"], name="timeslot_unique_time")]
 
@@ -232,7 +285,7 @@ class UnknownAccount(models.Model):
 
     class Meta:
         verbose_name = _("未注册账号")
-        verbose_name_plural = _("未注册账号")
+        verbose_name_plural = pgettext_lazy("plural", "未注册账号")
         ordering = ["-last_seen"]
 
     def __str__(self) -> str:

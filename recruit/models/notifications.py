@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from hunter_robot.models import Team
 from recruit.models.conversations import Conversation
@@ -18,6 +19,8 @@ class Notification(models.Model):
         NEED_HUMAN = "need_human", _("需要人工")
         TASK_FAILED = "task_failed", _("任务失败")
         SUMMARY = "summary", _("每日汇总")
+        SILENT_SLOT = "silent_slot", _("机器人未调用")
+        ACCOUNT_RISK = "account_risk", _("账号风控")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("待发送")
@@ -43,12 +46,15 @@ class Notification(models.Model):
     last_error = models.CharField(max_length=255, blank=True)
     # Set by each claim; a delivery records its outcome only while its token is still the row's.
     lease_token = models.CharField(max_length=32, blank=True)
+    # For a notification written at most once (a silent slot: account, task, day, slot): the unique key
+    # turns a repeated or concurrent write into nothing. NULL for the others.
+    dedupe_key = models.CharField(max_length=100, null=True, blank=True, unique=True, editable=False)
     created_at = models.DateTimeField(_("时间"), auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("通知")
-        verbose_name_plural = _("通知")
+        verbose_name_plural = pgettext_lazy("plural", "通知")
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["status", "next_attempt_at"], name="notification_due")]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from recruit.models.jobs import Job, Platform, RecruitAccount
 
@@ -19,7 +20,7 @@ class RawCard(models.Model):
 
     class Meta:
         verbose_name = _("原始名片")
-        verbose_name_plural = _("原始名片")
+        verbose_name_plural = pgettext_lazy("plural", "原始名片")
 
     def __str__(self) -> str:
         return self.sha256[:12]
@@ -38,7 +39,12 @@ class Candidate(models.Model):
 
     class Meta:
         verbose_name = _("候选人")
-        verbose_name_plural = _("候选人")
+        verbose_name_plural = pgettext_lazy("plural", "候选人")
+        # Candidate data requests (recruit.services.subject): each its own permission, in no group by default.
+        permissions = [
+            ("export_subject_data", _("可导出候选人个人数据")),
+            ("erase_subject_data", _("可删除候选人个人数据")),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["platform", "platform_cid"], name="candidate_unique_platform_id")
         ]
@@ -59,11 +65,15 @@ class ScreeningDecision(models.Model):
     details = models.JSONField(_("各项判定"), default=list)
     profile = models.JSONField(_("解析后的简历"), null=True)
     source = models.CharField(_("来源"), max_length=16, default="filter")
+    # Second-stage screening (CONTRACT §9): the LLM's score and one-line reason; null score when the job
+    # has no rubric, the rules already said no, or the model was unavailable (`rubric_reason` then says why).
+    rubric_score = models.PositiveSmallIntegerField(_("评分"), null=True, blank=True)
+    rubric_reason = models.CharField(_("评分理由"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("时间"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("筛选记录")
-        verbose_name_plural = _("筛选记录")
+        verbose_name_plural = pgettext_lazy("plural", "筛选记录")
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["job", "-created_at"], name="decision_job_time"),
@@ -77,6 +87,30 @@ class ScreeningDecision(models.Model):
         return decision_sentence(self)
 
 
+class RubricScore(models.Model):
+    """The LLM's score of one masked profile against one rubric (CONTRACT §9), so the same card and
+    rubric never cost a second model call. Keyed by content hashes, linked to no candidate: erasure finds
+    a person's rows by the hashes of their stored profiles (recruit.services.subject)."""
+
+    profile_hash = models.CharField(max_length=64)  # sha256 of the masked profile the model saw
+    rubric_version = models.CharField(max_length=64)  # sha256 of the rubric text, model and prompt version
+    score = models.PositiveSmallIntegerField(_("评分"))
+    reason = models.CharField(_("评分理由"), max_length=300, blank=True)
+    model = models.CharField(_("模型"), max_length=100, blank=True)
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("评分缓存")
+        verbose_name_plural = pgettext_lazy("plural", "评分缓存")
+        constraints = [
+            models.UniqueConstraint(fields=["profile_hash", "rubric_version"], name="rubric_score_unique"),
+            models.CheckConstraint(condition=models.Q(score__lte=100), name="rubric_score_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.profile_hash[:12]}/{self.rubric_version[:8]}: {self.score}"
+
+
 class Reservation(models.Model):
     """A `touch: true` holds the candidate for one account until it reports the greeting or expires."""
 
@@ -88,7 +122,7 @@ class Reservation(models.Model):
 
     class Meta:
         verbose_name = _("预留")
-        verbose_name_plural = _("预留")
+        verbose_name_plural = pgettext_lazy("plural", "预留")
         constraints = [models.UniqueConstraint(fields=["job", "candidate"], name="reservation_unique")]
         indexes = [models.Index(fields=["account", "job", "expires_at"], name="reservation_live")]
 
@@ -101,7 +135,9 @@ class Greeting(models.Model):
 
     account = models.ForeignKey(RecruitAccount, on_delete=models.CASCADE, related_name="greetings")
     job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="greetings")
-    candidate = models.ForeignKey(Candidate, on_delete=models.CASCADE, related_name="greetings")
+    # Null once the candidate's data was erased: the greeting stays as an anonymous count, so the
+    # day's quota arithmetic (greetings per account, job and day) is unchanged.
+    candidate = models.ForeignKey(Candidate, null=True, on_delete=models.SET_NULL, related_name="greetings")
     day = models.DateField(_("日期"))
     # The greeting text the bot was given for this account, job and day (what task/fetch hands out).
     touch_msg = models.TextField(_("打招呼语"), blank=True)
@@ -109,7 +145,7 @@ class Greeting(models.Model):
 
     class Meta:
         verbose_name = _("打招呼记录")
-        verbose_name_plural = _("打招呼记录")
+        verbose_name_plural = pgettext_lazy("plural", "打招呼记录")
         constraints = [models.UniqueConstraint(fields=["account", "job", "candidate"], name="greeting_unique")]
         indexes = [models.Index(fields=["account", "job", "day"], name="greeting_daily")]
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from django.db import models, transaction
 from django.utils import timezone
 
+from hunter_robot.audit import AuditAction
 from hunter_robot.services import audit_record
 from recruit.models import Conversation, RecruitAccount
 from recruit.services.conversations import conversation_save
@@ -45,7 +46,10 @@ def conversation_take_over(*, conversation: Conversation, user) -> bool:
     locked.taken_over_by = user
     _conversation_changed(conversation, locked, "taken_over_by")
     audit_record(
-        user=user, action="take_over", obj=locked, detail=f"from {previous.get_username()}" if previous else ""
+        user=user,
+        action=AuditAction.TAKE_OVER,
+        obj=locked,
+        detail=f"from {previous.get_username()}" if previous else "",
     )
     return True
 
@@ -62,7 +66,7 @@ def conversation_hand_back(*, conversation: Conversation, user) -> bool:
     previous = locked.taken_over_by
     locked.taken_over_by = None
     _conversation_changed(conversation, locked, "taken_over_by")
-    audit_record(user=user, action="hand_back", obj=locked, detail=f"from {previous.get_username()}")
+    audit_record(user=user, action=AuditAction.HAND_BACK, obj=locked, detail=f"from {previous.get_username()}")
     return True
 
 
@@ -78,7 +82,7 @@ def conversation_flag_clear(*, conversation: Conversation, user) -> bool:
         return False
     locked.needs_human = False
     _conversation_changed(conversation, locked, "needs_human")
-    audit_record(user=user, action="clear_flag", obj=locked)
+    audit_record(user=user, action=AuditAction.CLEAR_FLAG, obj=locked)
     return True
 
 
@@ -104,14 +108,15 @@ def conversation_status_set(*, conversation: Conversation, user, status: str) ->
         setattr(locked, milestone, timezone.now())
         fields.append(milestone)
     _conversation_changed(conversation, locked, *fields)
-    audit_record(user=user, action="set_status", obj=locked, detail=f"{previous} -> {status}")
+    audit_record(user=user, action=AuditAction.SET_STATUS, obj=locked, detail=f"{previous} -> {status}")
     return True
 
 
-def active_set(obj: models.Model, user, *, active: bool) -> bool:
+def active_set(obj: models.Model, user, *, active: bool, detail: str = "") -> bool:
     """Pause (`active` False) or resume an account of any kind (recruiting, WeChat): under its row lock,
-    writing only `active` (and `updated_at` where the model has one), audited as "pause" / "resume".
-    Call inside a transaction. Returns whether it changed anything."""
+    writing only `active` (and `updated_at` where the model has one), audited as "pause" / "resume"
+    (with `detail`, e.g. the risk report that paused it). Call inside a transaction. Returns whether it
+    changed anything."""
     model = type(obj)
     locked = model.objects.select_for_update().get(pk=obj.pk)
     if locked.active == active:
@@ -122,23 +127,35 @@ def active_set(obj: models.Model, user, *, active: bool) -> bool:
     locked.save(update_fields=fields)
     for name in fields:
         setattr(obj, name, getattr(locked, name))
-    audit_record(user=user, action="resume" if active else "pause", obj=locked)
+    audit_record(user=user, action=AuditAction.RESUME if active else AuditAction.PAUSE, obj=locked, detail=detail)
     return True
 
 
 @transaction.atomic
-def account_pause(*, account: RecruitAccount, user) -> bool:
+def account_pause(*, account: RecruitAccount, user, detail: str = "") -> bool:
     """Stop this account greeting: its tasks have no quota left and screening answers "paused",
-    until resumed.
+    until resumed. `user` None is the system (a bot's risk report, `recruit.services.risk`).
 
     Concurrency: under the account's row lock; only `active` (and `updated_at`) is written, so a
     concurrent edit of other fields is not overwritten. A fetch already answered keeps its tasks;
     the next call sees the pause.
     """
-    return active_set(account, user, active=False)
+    return active_set(account, user, active=False, detail=detail)
 
 
 @transaction.atomic
 def account_resume(*, account: RecruitAccount, user) -> bool:
-    """Hand this account greeting tasks again. Concurrency: as `account_pause`."""
-    return active_set(account, user, active=True)
+    """Hand this account greeting tasks again; a pause a risk report caused is cleared with it (its
+    kind, time and detail), the audit row naming the risk. Concurrency: as `account_pause`; the risk
+    fields are read and cleared under the same row lock, so a report racing the resume either lands
+    before it (and is cleared) or after it (and pauses again)."""
+    locked = RecruitAccount.objects.select_for_update().get(pk=account.pk)
+    risk = locked.risk_kind
+    changed = active_set(account, user, active=True, detail=f"risk cleared: {risk}" if risk else "")
+    if risk:
+        RecruitAccount.objects.filter(pk=account.pk).update(risk_kind=None, risk_at=None, risk_detail=None)
+        account.risk_kind = account.risk_at = account.risk_detail = None
+        if not changed:  # active already (edited outside the console): the clearing is recorded still
+            audit_record(user=user, action=AuditAction.RESUME, obj=locked, detail=f"risk cleared: {risk}")
+        changed = True
+    return changed

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import IntegrityError, transaction
 
+from hunter_robot.audit import AuditAction
 from hunter_robot.services import audit_record
 from recruit.models import Job, RecallStep
 
@@ -59,5 +60,5 @@ def _clone_once(*, job: Job, user) -> Job:
         RecallStep(job=copy, position=step.position, after_hours=step.after_hours, msg=step.msg)
         for step in RecallStep.objects.filter(job=job)
     )
-    audit_record(user=user, action="job_clone", obj=copy, detail=f"from {job.job_id}")
+    audit_record(user=user, action=AuditAction.JOB_CLONE, obj=copy, detail=f"from {job.job_id}")
     return copy

@@ -11,9 +11,11 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from chatbot.contacts import mask_text
 from hunter_robot import workqueue
 from recruit import notify_formats
 from recruit.models import Conversation, Job, Notification
+from recruit.pii import name_shown
 from recruit.presenters import contact_masked
 
 logger = logging.getLogger(__name__)
@@ -25,16 +27,19 @@ WEBHOOK_TIMEOUT = 10.0
 def notification_enqueue(*, conversation: Conversation, kind: str, detail: str = "") -> Notification:
     """Queue a notification. Call inside the event's transaction: both commit or neither does.
 
-    The payload carries masked contact details and an admin link, never the transcript.
+    The payload carries masked contact details, the candidate's name masked ("张**") and an admin link,
+    never the transcript: it leaves the console (a group chat, another system). `detail` (an engine's
+    intent, a task kind) is machine text, masked as logs are.
     """
     contact = getattr(conversation, "contact", None)
+    name = conversation.candidate.name
     payload = {
         "kind": kind,
-        "detail": detail,
+        "detail": mask_text(detail, names=(name,), loose=False),  # machine text: codes are not WeChat ids
         "job": conversation.job.name,
         "jobID": conversation.job.job_id,
         "accountID": conversation.account.account_id,
-        "candidate": conversation.candidate.name,
+        "candidate": name_shown(name, mask=True),
         "contact": contact_masked(contact),
         "url": admin_url("admin:recruit_conversation_change", conversation.pk),
     }

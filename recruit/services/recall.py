@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Max
+from django.db.models import Max, OuterRef
 from django.utils import timezone
 
 from chatbot.engines import engine_for, engine_kind
@@ -20,7 +20,9 @@ from chatbot.types import EngineError
 from hunter_robot.errors import NotFound
 from recruit import jobconfig
 from recruit.models import ContactRecord, Conversation, Message, RecruitAccount
+from recruit.selectors import team_profile
 from recruit.services.conversations import conversation_save, messages_append
+from recruit.services.risk import paused_by_risk
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +49,7 @@ def _personalise(conversation: Conversation, template_msg: str, *, budget: float
     if timeout < MIN_ATTEMPT:
         return template_msg
     engine, model = engine_for(job.robot_api)
-    profile = conversation.candidate.profile or {}
+    profile = conversation.team_profile or {}  # annotated by recall_list: the team's own profile
     summary = "；".join(
         str(value)
         for value in (profile.get("expected_positions"), profile.get("work_titles"), profile.get("skills"))
@@ -92,7 +94,10 @@ def recall_list(
     *, account: RecruitAccount, cids: list[str], read_cids: set[str], now: datetime | None = None
 ) -> list[dict]:
     """The candidates to nudge now, one item each from their most recent qualifying conversation.
-    Only marks the step as offered; recallResult counts it."""
+    Only marks the step as offered; recallResult counts it. Nothing while a risk report has the
+    account paused: nudges are platform messages (CONTRACT §9)."""
+    if paused_by_risk(account):
+        return []
     now = now or timezone.now()
     conversations = (
         Conversation.objects.filter(
@@ -106,6 +111,8 @@ def recall_list(
             last_robot_at__isnull=False,
         )
         .select_related("job", "candidate", "contact")
+        # The profile this account's team stored, never another team's card (CONTRACT §8).
+        .annotate(team_profile=team_profile(OuterRef("account__team"), candidate=OuterRef("candidate")))
         .prefetch_related("job__recall_steps")
         .order_by("-updated_at", "-id")
     )

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from hunter_robot.errors import Conflict
 from recruit import quota
-from recruit.jobconfig import job_criteria
+from recruit.jobconfig import has_rubric, job_criteria
 from recruit.models import (
     AccountJob,
     Candidate,
@@ -34,6 +34,9 @@ from recruit.pii import platform_identity_hash
 from recruit.platforms import parse_profile
 from recruit.platforms.profile import Profile
 from recruit.screening import evaluate
+from recruit.selectors import team_profile
+from recruit.services import rubric
+from recruit.services.risk import risk_reason
 
 
 @dataclass
@@ -128,25 +131,45 @@ def _gates(account: RecruitAccount, job_id: int | None, candidate: Candidate, no
     return link
 
 
-def _reserve(*, job: Job, candidate: Candidate, account: RecruitAccount, now: datetime) -> bool:
-    """Take or renew the reservation unless another account holds a live one: one atomic statement
-    (INSERT … ON CONFLICT DO UPDATE … WHERE), so concurrent filters give at most one `true`."""
-    table = _table(Reservation)
-    expires = now + timedelta(seconds=settings.RESERVATION_TTL)
+def _reserve(*, link: AccountJob, candidate: Candidate, account: RecruitAccount, now: datetime) -> str | None:
+    """Take or renew the reservation: None when taken, else the reason it was not.
+
+    Concurrency, across processes and servers:
+    - quota: a `true` in the making locks the account row (FOR NO KEY UPDATE; `greetings_report` locks
+      it too before recording greetings), then the statement that inserts counts the day's greetings
+      and the live reservations again: the counts `_gates` read may be stale by then, and concurrent
+      filters of one account would otherwise all spend its last greeting. Refusals take no lock.
+    - one holder: the upsert (INSERT … ON CONFLICT DO UPDATE … WHERE) takes the row unless another
+      account holds a live one, so concurrent filters give at most one `true` per job and candidate.
+    """
+    list(RecruitAccount.objects.select_for_update(no_key=True).filter(pk=account.pk).values_list("pk"))
+    table, greeting, task = _table(Reservation), _table(Greeting), _table(AccountJob)
+    ops = connection.ops
+    at, expires = (ops.adapt_datetimefield_value(t) for t in (now, now + timedelta(seconds=settings.RESERVATION_TTL)))
+    day = ops.adapt_datefield_value(timezone.localdate(now))
+    job_id = link.job_id
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
             INSERT INTO {table} (job_id, candidate_id, account_id, expires_at, created_at)
-            VALUES (%s, %s, %s, %s, %s)
+            SELECT %s, %s, %s, %s, %s
+             WHERE (SELECT COUNT(*) FROM {greeting} g WHERE g.account_id = %s AND g.job_id = %s AND g.day = %s)
+                 + (SELECT COUNT(*) FROM {table} h
+                     WHERE h.account_id = %s AND h.job_id = %s AND h.expires_at > %s AND h.candidate_id <> %s)
+                 < (SELECT t.hello_sum FROM {task} t WHERE t.id = %s)
             ON CONFLICT (job_id, candidate_id) DO UPDATE
                SET account_id = excluded.account_id, expires_at = excluded.expires_at,
                    created_at = excluded.created_at
              WHERE {table}.account_id = excluded.account_id OR {table}.expires_at <= %s
             RETURNING account_id
             """,
-            [job.pk, candidate.pk, account.pk, *map(connection.ops.adapt_datetimefield_value, (expires, now, now))],
+            [job_id, candidate.pk, account.pk, expires, at, account.pk, job_id, day]
+            + [account.pk, job_id, at, candidate.pk, link.pk, at],
         )
-        return cursor.fetchone() is not None
+        if cursor.fetchone() is not None:
+            return None
+    held = Reservation.objects.filter(job_id=job_id, candidate=candidate, expires_at__gt=now).exclude(account=account)
+    return "reserved: held by another account" if held.exists() else "quota: none left today"
 
 
 def decide(
@@ -158,12 +181,16 @@ def decide(
     raw_card: RawCard | None,
     source: str,
     now: datetime,
+    verdict: rubric.Verdict | None = None,
 ) -> Decision:
-    """Apply the CONTRACT's gates and criteria to an annotated task row; store the decision."""
+    """Apply the CONTRACT's gates and criteria to an annotated task row; store the decision.
+
+    A job with a rubric scores a candidate who passed everything else before the reservation is taken
+    (`verdict`: one `rubric.score_now` gave; else the cache, else `rubric.ScoreNeeded` is raised)."""
     job = link.job
     reasons = []
     if not account.active:
-        reasons.append("inactive: account paused")
+        reasons.append(risk_reason(account) or "inactive: account paused")
     if not job.active or not link.active:
         reasons.append("inactive: job paused")
     left = quota.remaining(link.hello_sum, link.done or 0) - (link.held or 0)
@@ -176,9 +203,15 @@ def decide(
     results = evaluate(profile, job_criteria(job), now=now)
     reasons += [r.reason for r in results if not r.passed]
     touch = not reasons
-    if touch and not _reserve(job=job, candidate=candidate, account=account, now=now):
+    # Second-stage screening (CONTRACT §9): no statement for a job without a rubric.
+    scored = rubric.verdict_for(job, profile, verdict) if touch and has_rubric(job) else None
+    if scored is not None:
+        reasons += scored.reasons(job.rubric_threshold)
+        touch = scored.passes(job.rubric_threshold)
+    refused = _reserve(link=link, candidate=candidate, account=account, now=now) if touch else None
+    if refused:
         touch = False
-        reasons.append("reserved: held by another account")
+        reasons.append(refused)
     ScreeningDecision.objects.create(
         account=account,
         job=job,
@@ -189,6 +222,8 @@ def decide(
         details=[r.to_dict() for r in results],
         profile=profile.to_dict(),
         source=source,
+        rubric_score=scored.score if scored else None,
+        rubric_reason=scored.stored_reason if scored else "",
     )
     return Decision(touch=touch, reasons=reasons)
 
@@ -199,14 +234,28 @@ def _no_job(account: RecruitAccount, job: Job | None) -> Conflict:
     return Conflict(f"jobID: not (or no longer) a job of {account.account_id}")
 
 
-@transaction.atomic
 def candidate_filter(
     *, account: RecruitAccount, job: Job | None, info: dict, cid: str | None, now: datetime | None = None
 ) -> Decision:
     """Screen one card for `account`, for the explicit `job` (Conflict when the account no longer has
     it) or, None, the CONTRACT §3 fallback: the job of the latest conversation with this candidate,
-    else the first job. Raises before storing anything."""
+    else the first job. Raises before storing anything.
+
+    A rubric score not cached yet: the transaction is rolled back, the model asked with nothing held
+    (`rubric.score_now`, at most once, within RUBRIC_DEADLINE) and the card screened again with it, so
+    every gate is read afresh after the wait."""
     now = now or timezone.now()
+    try:
+        return _filter_once(account=account, job=job, info=info, cid=cid, now=now, verdict=None)
+    except rubric.ScoreNeeded as needed:
+        verdict = rubric.score_now(needed.job, needed.profile)
+    return _filter_once(account=account, job=job, info=info, cid=cid, now=now, verdict=verdict)
+
+
+@transaction.atomic
+def _filter_once(
+    *, account: RecruitAccount, job: Job | None, info: dict, cid: str | None, now: datetime, verdict
+) -> Decision:
     profile = parse_profile(account.platform, info)
     cid = cid or profile.candidate_id
     raw_card = raw_card_store(platform=account.platform, payload=info)
@@ -215,17 +264,37 @@ def candidate_filter(
     if link is None:
         raise _no_job(account, job)
     return decide(
-        account=account, link=link, candidate=candidate, profile=profile, raw_card=raw_card, source="filter", now=now
+        account=account,
+        link=link,
+        candidate=candidate,
+        profile=profile,
+        raw_card=raw_card,
+        source="filter",
+        now=now,
+        verdict=verdict,
     )
 
 
-@transaction.atomic
 def candidate_prefilter(*, account: RecruitAccount, job: Job | None, cid: str, now: datetime | None = None):
-    """Re-evaluate a stored profile (`job` as for `candidate_filter`); None when the candidate's
-    profile is not stored."""
+    """Re-evaluate the profile the account's team stored (`job` as for `candidate_filter`); None when
+    no bot of that team has sent the candidate's card: another team's card is never read (CONTRACT
+    §8). The team's profile comes with the candidate row, in the same query. A rubric as for filter."""
     now = now or timezone.now()
-    candidate = Candidate.objects.filter(platform=account.platform, platform_cid=cid, profile__isnull=False).first()
-    if candidate is None:
+    try:
+        return _prefilter_once(account=account, job=job, cid=cid, now=now, verdict=None)
+    except rubric.ScoreNeeded as needed:
+        verdict = rubric.score_now(needed.job, needed.profile)
+    return _prefilter_once(account=account, job=job, cid=cid, now=now, verdict=verdict)
+
+
+@transaction.atomic
+def _prefilter_once(*, account: RecruitAccount, job: Job | None, cid: str, now: datetime, verdict):
+    candidate = (
+        Candidate.objects.filter(platform=account.platform, platform_cid=cid)
+        .annotate(team_profile=team_profile(account.team_id))
+        .first()
+    )
+    if candidate is None or candidate.team_profile is None:
         # A stale jobID is a state error whether or not the profile is stored.
         if job is not None and not AccountJob.objects.filter(account=account, job=job, linked=True).exists():
             raise _no_job(account, job)
@@ -233,7 +302,14 @@ def candidate_prefilter(*, account: RecruitAccount, job: Job | None, cid: str, n
     link = _gates(account, job.pk if job else None, candidate, now)
     if link is None:
         raise _no_job(account, job)
-    profile = Profile.from_dict(candidate.profile)
+    profile = Profile.from_dict(candidate.team_profile)
     return decide(
-        account=account, link=link, candidate=candidate, profile=profile, raw_card=None, source="prefilter", now=now
+        account=account,
+        link=link,
+        candidate=candidate,
+        profile=profile,
+        raw_card=None,
+        source="prefilter",
+        now=now,
+        verdict=verdict,
     )

@@ -33,6 +33,7 @@ from tests.factories import (
     ConversationFactory,
     JobFactory,
     MessageFactory,
+    ScreeningDecisionFactory,
     TeamFactory,
     UserFactory,
     link,
@@ -42,6 +43,14 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
 SCREENSHOTS = Path(settings.BASE_DIR) / "var" / "screenshots"
 PASSWORD = "hunter-test-pw"  # UserFactory's
+# The lists a recruiter works in (their key columns: 启用, 今日已打招呼, 打招呼, 原因, ...).
+LISTS = (
+    "/admin/recruit/job/",
+    "/admin/recruit/recruitaccount/",
+    "/admin/recruit/accountjob/",
+    "/admin/recruit/conversation/",
+    "/admin/recruit/screeningdecision/",
+)
 WAIT = 15  # seconds for any one page or download
 
 BOM = b"\xef\xbb\xbf"
@@ -72,7 +81,7 @@ def browser(tmp_path):
         "--disable-component-update",
         "--disable-sync",
         "--disable-extensions",
-        "--window-size=1400,1000",
+        "--window-size=1366,900",  # the laptop width the console is laid out for
         "--lang=zh-CN",
         f"--user-data-dir={tmp_path / 'profile'}",
     ):
@@ -246,5 +255,16 @@ def test_a_recruiters_day_in_the_console(live_server, browser, shots, screenshot
         assert account.account_id in browser.find_element(By.ID, "main").text  # today's quota use
         shots("dashboard")
 
+        # 7. At 1366 px the lists a recruiter works in show every column without scrolling sideways.
+        ScreeningDecisionFactory(account=account, job=job, candidate=conversation.candidate, touch=False)
+        for path in LISTS:
+            open_page(path)
+            right, width = browser.execute_script(
+                "return [document.getElementById('result_list').getBoundingClientRect().right,"
+                " document.documentElement.clientWidth]"
+            )
+            assert right <= width, f"{path}: the list ends at {right:.0f} px, the window at {width} px"
+        shots("decision-list")
+
     assert AccountJob.objects.get(pk=task.pk).hello_sum == 33
-    assert len(list(SCREENSHOTS.glob("*.png"))) >= 7
+    assert len(list(SCREENSHOTS.glob("*.png"))) >= 8

@@ -78,6 +78,22 @@ def test_10_accounts_screening_one_candidate_at_once_get_one_touch(postgres):
     assert Candidate.objects.count() == 1 and Reservation.objects.count() == 1
 
 
+def test_concurrent_filters_of_one_account_never_collect_more_trues_than_its_quota(postgres):
+    from recruit.models import Reservation
+    from tests.recruit.test_filter_api import boss_card
+
+    link(AccountFactory(platform_id="a"), JobFactory(platform_id="j"), hello_sum=3)
+
+    def screen(index: int):
+        body = {"accountID": "account_Boss_a", "candidateInfo": boss_card(1000 + index)}
+        return Api(Client(REMOTE_ADDR="127.0.0.1")).ok("/recruit/candidate/filter", body)
+
+    results = run_threads(screen, 12)
+    assert sum(1 for r in results if r["touch"]) == 3
+    assert all(r["reasons"] == ["quota: none left today"] for r in results if not r["touch"])
+    assert Reservation.objects.count() == 3
+
+
 def test_concurrent_chat_calls_for_one_conversation_store_one_turn_and_one_reply(postgres):
     job = JobFactory(platform_id="j", touch_msg="您好", faq_salary="底薪 6000", contact_ask="方便留个微信吗？")
     link(AccountFactory(platform_id="a"), job)

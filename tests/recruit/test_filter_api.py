@@ -245,7 +245,7 @@ def test_filter_runs_a_constant_number_of_queries(with_job):
             },
         )
     assert count(999) == first
-    assert first <= 8
+    assert first <= 9  # a `true` locks the account row before reserving: quotas hold across servers
 
 
 def test_without_job_id_the_job_of_the_latest_conversation_is_used(api, job):

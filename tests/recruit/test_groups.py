@@ -1,5 +1,6 @@
-"""The console's groups, created by migration recruit 0007: 招聘专员 and 数据导出 with exactly the intended
-permissions, idempotent, and what they allow: a 数据导出 member exports, a 招聘专员 member cannot."""
+"""The console's groups, created by migration recruit 0007 (and given adding jobs by 0011, for the job
+import): 招聘专员 and 数据导出 with exactly the intended permissions, idempotent, and what they allow: a
+数据导出 member exports, a 招聘专员 member cannot."""
 
 from __future__ import annotations
 
@@ -17,9 +18,11 @@ from django.urls import reverse
 from tests.factories import ContactRecordFactory, ConversationFactory, TeamFactory
 
 migration = importlib.import_module("recruit.migrations.0007_export_permission_and_groups")
+add_jobs = importlib.import_module("recruit.migrations.0011_recruiters_add_jobs")
 
 RECRUITER = {
     "recruit.view_job",
+    "recruit.add_job",
     "recruit.change_job",
     "recruit.view_recallstep",
     "recruit.add_recallstep",
@@ -57,8 +60,9 @@ class _SchemaEditor:
 
 @pytest.fixture(autouse=True)
 def groups(db):
-    """What the migration made (again: a flush by an earlier transactional test removes its rows)."""
+    """What the migrations made (again: a flush by an earlier transactional test removes its rows)."""
     migration.create_groups(apps, _SchemaEditor())
+    add_jobs.grant_add_job(apps, _SchemaEditor())
 
 
 def test_the_migration_runs_create_groups():
