@@ -29,6 +29,7 @@ from celery import signals
 from celery.contrib.testing.worker import TestWorkController, start_worker
 from django.apps import apps as django_apps
 from django.conf import settings
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -41,7 +42,7 @@ from hunter_robot.schedules import periodic_tasks_install
 from recruit import jobconfig
 from recruit.models import Conversation, Message, Notification
 from recruit.tasks import deliver_notifications
-from tests.conftest import Api
+from tests.conftest import Api, need_service
 from tests.factories import (
     AccountFactory,
     ConversationFactory,
@@ -59,6 +60,13 @@ WECHAT_ID = "zhang_san88"
 RESULT = {"accountID": "account_Boss_a", "candidateID": "c1", "candidateName": "张三", "jobID": "", "wechat": WECHAT_ID}
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def _on_postgresql():
+    """A worker thread writing to SQLite's shared in-memory test database meets "database table is
+    locked" at random: these run on PostgreSQL (CI), like the other tests that need real concurrency."""
+    need_service(connection.vendor == "postgresql", "needs PostgreSQL: set DATABASE_URL")
 
 
 def wait_for(predicate: Callable[[], Any], what: str, timeout: float = WAIT_SECONDS) -> Any:
