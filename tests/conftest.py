@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 
 import pytest
 from django.db import connection
@@ -43,6 +44,49 @@ def redis_url() -> str:
 @pytest.fixture
 def postgres(db):
     need_service(connection.vendor == "postgresql", "needs PostgreSQL: set DATABASE_URL")
+
+
+class OtherConnections:
+    """An observer on its own PostgreSQL connection, counting the client connections to the test
+    database other than its own (to prove a request holds none while it waits on a model)."""
+
+    def __init__(self):
+        import psycopg2
+
+        params = connection.settings_dict
+        self.observer = psycopg2.connect(
+            dbname=params["NAME"],
+            user=params["USER"],
+            password=params["PASSWORD"] or None,
+            host=params["HOST"] or None,
+            port=params["PORT"] or None,
+        )
+        self.observer.autocommit = True
+
+    def count(self) -> int:
+        with self.observer.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                " AND backend_type = 'client backend' AND pid <> pg_backend_pid()"
+            )
+            return cursor.fetchone()[0]
+
+    def settled(self, within: float = 1.0) -> int:
+        """The count once it reaches 0, or after `within` seconds: a backend exits a moment after its
+        client disconnects."""
+        deadline = time.monotonic() + within
+        count = self.count()
+        while count and time.monotonic() < deadline:
+            time.sleep(0.05)
+            count = self.count()
+        return count
+
+
+@pytest.fixture
+def other_connections(postgres):
+    watch = OtherConnections()
+    yield watch
+    watch.observer.close()
 
 
 @pytest.fixture

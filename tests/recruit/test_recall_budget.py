@@ -72,50 +72,20 @@ def test_one_budget_for_the_whole_call_then_the_template(db, llm):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_no_database_connection_is_held_while_the_model_thinks(postgres, settings):
-    import psycopg2
-
+def test_no_database_connection_is_held_while_the_model_thinks(other_connections, settings):
     ids = due_conversations(2)
-    params = connection.settings_dict
-    observer = psycopg2.connect(
-        dbname=params["NAME"],
-        user=params["USER"],
-        password=params["PASSWORD"] or None,
-        host=params["HOST"] or None,
-        port=params["PORT"] or None,
-    )
-    observer.autocommit = True
-
-    def others() -> int:
-        """Client connections to the test database other than the observer's own."""
-        with observer.cursor() as cursor:
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-                " AND backend_type = 'client backend' AND pid <> pg_backend_pid()"
-            )
-            return cursor.fetchone()[0]
-
     seen_during_wait: list[int] = []
 
     def model(payload):
-        # A backend exits a moment after its client disconnects: allow it up to a second.
-        deadline = time.monotonic() + 1.0
-        count = others()
-        while count and time.monotonic() < deadline:
-            time.sleep(0.05)
-            count = others()
-        seen_during_wait.append(count)
+        seen_during_wait.append(other_connections.settled())
         return 200, completion(json.dumps({"msg": PERSONAL}, ensure_ascii=False), model=payload.get("model", ""))
 
     settings.RECALL_PERSONALISE_BUDGET = 8.0
-    try:
-        with FakeOpenAI(model) as server:
-            settings.OPENAI_BASE_URL = server.base_url
-            connection.ensure_connection()
-            assert others() >= 1  # the observer sees the request thread's connection when it is open
-            items = recall_list(ids)
-    finally:
-        observer.close()
+    with FakeOpenAI(model) as server:
+        settings.OPENAI_BASE_URL = server.base_url
+        connection.ensure_connection()
+        assert other_connections.count() >= 1  # the observer sees the request thread's connection when it is open
+        items = recall_list(ids)
     assert [item["recall_msg"] for item in items] == [PERSONAL, PERSONAL]
     assert seen_during_wait == [0, 0]
     assert Conversation.objects.filter(recall_offered_msg=PERSONAL).count() == 2  # saved after the wait

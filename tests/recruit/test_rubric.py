@@ -197,54 +197,26 @@ def test_rubric_versions():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_no_database_connection_is_held_while_the_model_thinks(postgres, settings):
-    import psycopg2
-
+def test_no_database_connection_is_held_while_the_model_thinks(other_connections, settings):
     job = JobFactory(platform_id="r", rubric=RUBRIC)
     link(AccountFactory(platform_id="r", team=job.team), job)
-    params = connection.settings_dict
-    observer = psycopg2.connect(
-        dbname=params["NAME"],
-        user=params["USER"],
-        password=params["PASSWORD"] or None,
-        host=params["HOST"] or None,
-        port=params["PORT"] or None,
-    )
-    observer.autocommit = True
-
-    def others() -> int:
-        with observer.cursor() as cursor:
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-                " AND backend_type = 'client backend' AND pid <> pg_backend_pid()"
-            )
-            return cursor.fetchone()[0]
-
     seen: list[int] = []
 
     def scorer(payload):
-        deadline = time.monotonic() + 1.0  # a backend exits a moment after its client disconnects
-        count = others()
-        while count and time.monotonic() < deadline:
-            time.sleep(0.05)
-            count = others()
-        seen.append(count)
+        seen.append(other_connections.settled())
         return 200, completion(json.dumps({"score": 75, "reason": "符合"}), model=payload.get("model", ""))
 
     settings.RUBRIC_DEADLINE = 4.0
-    try:
-        with FakeOpenAI(scorer) as server:
-            settings.OPENAI_BASE_URL = server.base_url
-            from django.test import Client
+    with FakeOpenAI(scorer) as server:
+        settings.OPENAI_BASE_URL = server.base_url
+        from django.test import Client
 
-            from tests.conftest import Api
+        from tests.conftest import Api
 
-            api = Api(Client(REMOTE_ADDR="127.0.0.1"))
-            connection.ensure_connection()
-            assert others() >= 1
-            assert screen(api, card()) == {"touch": True, "reasons": []}
-    finally:
-        observer.close()
+        api = Api(Client(REMOTE_ADDR="127.0.0.1"))
+        connection.ensure_connection()
+        assert other_connections.count() >= 1
+        assert screen(api, card()) == {"touch": True, "reasons": []}
     assert seen == [0]
     assert ScreeningDecision.objects.get().rubric_score == 75  # written after the wait
     assert RubricScore.objects.get().score == 75
